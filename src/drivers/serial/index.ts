@@ -1,0 +1,1 @@
+export { SerialLink, type SerialOptions } from './link.js';

@@ -1,0 +1,2 @@
+export { ERROR_CODES, type ErrorCode } from './codes.js';
+export { KioskError, isKioskError, toKioskError, type KioskErrorOptions } from './kiosk-error.js';

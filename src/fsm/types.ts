@@ -1,0 +1,122 @@
+import type { Minor } from '../money/index.js';
+
+/** The bill as the biller gateway returned it; the FSM only needs the amounts and the ids. */
+export interface BillInfo {
+  readonly billerId: string;
+  readonly billerName: string;
+  readonly account: string;
+  readonly period: string;
+  readonly due: Minor;
+  readonly currency: string;
+  /** Opaque biller reference of this bill, sent back when posting. */
+  readonly billRef: string;
+}
+
+export type Outcome = 'paid' | 'paid-partially' | 'pending' | 'needs-refund' | 'cancelled';
+
+export type Tender = 'cash';
+
+/** What the FSM tells the customer; the runtime renders it from the message catalogue. */
+export type ScreenId =
+  | 'welcome' | 'looking-up' | 'bill-not-found' | 'service-unavailable' | 'bill' | 'insert-cash'
+  | 'note-returned' | 'more-time' | 'posting' | 'printing' | 'thank-you' | 'cancelled' | 'out-of-service';
+
+export interface Screen {
+  readonly id: ScreenId;
+  readonly params?: Readonly<Record<string, string | number>>;
+}
+
+export type TimerName = 'customer' | 'moreTime' | 'message';
+
+/** Policy knobs the FSM needs; all durations in milliseconds of monotonic time. */
+export interface FsmConfig {
+  readonly currency: string;
+  /** How long a customer may take at each waiting step before the "need more time?" prompt. */
+  readonly customerTimeoutMs: number;
+  /** How long the "need more time?" prompt waits before giving up. */
+  readonly moreTimePromptMs: number;
+  /** How long a result message (not found, thank you…) stays before idle. */
+  readonly messageMs: number;
+  /** Above this surplus (paid beyond the amount due) a note is returned from escrow. */
+  readonly maxSurplus: Minor;
+}
+
+export interface OpenTx {
+  readonly txId: string;
+  readonly bill: BillInfo;
+  /** Credited money only: escrowed notes are not money. */
+  readonly paid: Minor;
+  readonly notes: number;
+  /** Value of the note in escrow the FSM decided to accept, until its credit (or return) arrives. */
+  readonly accepting: Minor;
+}
+
+/**
+ * States. `tx` is present exactly in the states where a transaction is open.
+ * `prompting` marks the "need more time?" sub-state of a waiting state.
+ */
+export type FsmState =
+  | { readonly name: 'idle' }
+  | { readonly name: 'out-of-service'; readonly reason: string }
+  | { readonly name: 'looking-up'; readonly txId: string }
+  | { readonly name: 'bill-shown'; readonly tx: OpenTx; readonly prompting: boolean }
+  | { readonly name: 'accepting'; readonly tx: OpenTx; readonly prompting: boolean; readonly cancelling: boolean }
+  | { readonly name: 'posting'; readonly tx: OpenTx; readonly outcomeIfPosted: 'paid' | 'paid-partially' }
+  | { readonly name: 'printing'; readonly tx: OpenTx; readonly outcome: Outcome }
+  | { readonly name: 'done'; readonly outcome: Outcome };
+
+export type FsmStateName = FsmState['name'];
+
+/** Inputs. The runtime stamps ids (txId) so the FSM stays free of randomness. */
+export type FsmEvent =
+  | { readonly type: 'scanned'; readonly code: string; readonly txId: string }
+  | { readonly type: 'lookup.ok'; readonly txId: string; readonly bill: BillInfo }
+  | { readonly type: 'lookup.not-found'; readonly txId: string }
+  | { readonly type: 'lookup.unavailable'; readonly txId: string }
+  | { readonly type: 'button'; readonly button: 'cash' | 'card' | 'cancel' | 'confirm' | 'moreTime' }
+  | { readonly type: 'note.escrow'; readonly value: Minor; readonly currency: string; readonly channel: number }
+  | { readonly type: 'note.credited'; readonly value: Minor; readonly currency: string; readonly channel: number; readonly deviceRef: string }
+  | { readonly type: 'note.returned' }
+  | { readonly type: 'post.ok'; readonly txId: string; readonly billerRef: string }
+  | { readonly type: 'post.failed'; readonly txId: string; readonly retryable: boolean; readonly code: string }
+  | { readonly type: 'print.done'; readonly txId: string; readonly printed: boolean }
+  | { readonly type: 'timeout'; readonly timer: TimerName }
+  | { readonly type: 'service'; readonly inService: boolean; readonly reason: string };
+
+/**
+ * Durable facts. The runtime appends every record of one transition in one SQL transaction, fsync'd,
+ * before it runs any other effect of that transition.
+ */
+export type JournalRecord =
+  | { readonly type: 'tx.opened'; readonly txId: string; readonly bill: BillInfo }
+  | { readonly type: 'note.decided'; readonly txId: string | null; readonly value: Minor; readonly channel: number; readonly decision: 'accept' | 'reject'; readonly reason: string }
+  | { readonly type: 'note.credited'; readonly txId: string | null; readonly value: Minor; readonly currency: string; readonly channel: number; readonly deviceRef: string; readonly toBill: Minor; readonly surplus: Minor }
+  | { readonly type: 'tx.post-intent'; readonly txId: string; readonly amount: Minor; readonly partial: boolean }
+  | { readonly type: 'tx.posted'; readonly txId: string; readonly billerRef: string }
+  | { readonly type: 'tx.post-failed'; readonly txId: string; readonly code: string; readonly retryable: boolean }
+  | { readonly type: 'tx.closed'; readonly txId: string; readonly outcome: Outcome; readonly paid: Minor; readonly surplus: Minor }
+  | { readonly type: 'receipt.printed'; readonly txId: string; readonly printed: boolean };
+
+export type JournalRecordType = JournalRecord['type'];
+
+/** Effects are data; the runtime executes them in order and feeds outcomes back as events. */
+export type FsmEffect =
+  | { readonly type: 'journal'; readonly record: JournalRecord }
+  | { readonly type: 'display.show'; readonly screen: Screen }
+  | { readonly type: 'biller.lookup'; readonly txId: string; readonly code: string }
+  | { readonly type: 'biller.post'; readonly txId: string; readonly amount: Minor; readonly partial: boolean }
+  | { readonly type: 'validator.enable'; readonly maxNote: Minor }
+  | { readonly type: 'validator.disable' }
+  | { readonly type: 'validator.accept' }
+  | { readonly type: 'validator.reject'; readonly reason: string }
+  | { readonly type: 'printer.print'; readonly txId: string; readonly outcome: Outcome }
+  | { readonly type: 'timer.start'; readonly timer: TimerName; readonly ms: number }
+  | { readonly type: 'timer.cancel'; readonly timer: TimerName }
+  | { readonly type: 'scanner.enable' }
+  | { readonly type: 'scanner.disable' }
+  | { readonly type: 'telemetry.transaction'; readonly txId: string; readonly outcome: Outcome; readonly paid: Minor };
+
+export interface Transition {
+  readonly state: FsmState;
+  readonly effects: readonly FsmEffect[];
+}

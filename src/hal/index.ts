@@ -1,0 +1,12 @@
+export type { Clock, Timers, TimerHandle } from './clock.js';
+export { systemClock, systemTimers, ManualClock } from './clock.js';
+export { TypedEmitter, type EventMap, type Listener } from './emitter.js';
+export type { DeviceClass, DeviceState, DeviceStatus, DeviceIdentity, DeviceHealth, DeviceStatistics, DeviceEvents, Device } from './device.js';
+export { STATUS_ONLINE, STATUS_CLOSED, isUsable } from './device.js';
+export type { BillValidator, BillValidatorEvents, Denomination, EscrowNote, NoteCredit, RejectReason, CreditHandler } from './bill-validator.js';
+export type { Scanner, ScannerEvents, ScanEvent } from './scanner.js';
+export type { CardPayment, CardPaymentEvents, AuthorizeRequest, AuthorizeResult, AuthorizeOutcome } from './card-payment.js';
+export type { ReceiptPrinter, ReceiptPrinterEvents, PrintDocument, PrintLine, PrintResult } from './receipt-printer.js';
+export type { ByteLink, LinkFactory } from './transport.js';
+export type { Display, DisplayFrame, DisplayGeometry } from './display.js';
+export type { Panel, PanelEvents, PanelButton, PanelLed } from './panel.js';
