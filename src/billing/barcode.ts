@@ -15,6 +15,7 @@ function stripLineEnd(s: string): string {
  * `]C1`, `(415)`-style text or a leading AI 415 is a GS1 payment slip; anything else is unknown.
  * Throws only KioskError KIOSK_E_BARCODE_UNKNOWN (no format, or a biller not in `directory`) or
  * KIOSK_E_BARCODE_CHECK (a known format with a wrong structure or check digit) — for any string.
+ * Numeric goes first without ambiguity: a plain GS1 slip is at least 27 characters (415+13, 8020+7).
  */
 export function parseBillBarcode(raw: string, directory: BillerDirectory): ParsedBill {
   if (typeof raw !== 'string') throw barcodeUnknown('no-format');

@@ -103,6 +103,13 @@ export const KioskConfigSchema = z.strictObject({
     gatewayUrl: httpUrl,
     timeoutMs: int(100, 60000),
     retries: int(0, 5),
+    /** Which biller a barcode belongs to: GS1 slips carry a GLN, numeric slips a 2-digit prefix. */
+    billers: z.array(z.strictObject({
+      billerId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/),
+      name: z.string().min(1).max(64),
+      gln: z.string().regex(/^\d{13}$/).optional(),
+      numericPrefix: z.string().regex(/^\d{2}$/).optional(),
+    })).min(1),
   }),
   devices: DevicesSchema,
   telemetry: TelemetrySchema,

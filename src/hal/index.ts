@@ -10,3 +10,4 @@ export type { ReceiptPrinter, ReceiptPrinterEvents, PrintDocument, PrintLine, Pr
 export type { ByteLink, LinkFactory } from './transport.js';
 export type { Display, DisplayFrame, DisplayGeometry } from './display.js';
 export type { Panel, PanelEvents, PanelButton, PanelLed } from './panel.js';
+export { displayWidth, charWidth, wrapToWidth, type TextWidthOptions } from './text-width.js';

@@ -1,0 +1,16 @@
+export { Journal, type JournalOptions } from './journal.js';
+export { project, creditedSeq, type ProjectionContext } from './projector.js';
+export { JOURNAL_APPLICATION_ID, SCHEMA_VERSION } from './schema.js';
+export type { SqliteDatabase, SqliteStatement, RunResult } from './sqlite.js';
+export type {
+  AppendEntry,
+  AppendResult,
+  CashboxRow,
+  EventQuery,
+  StoredEvent,
+  TotalsQuery,
+  TotalsRow,
+  TransactionRow,
+  TxState,
+  VerifyResult,
+} from './types.js';

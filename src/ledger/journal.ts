@@ -1,0 +1,319 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { KioskError } from '../errors/index.js';
+import type { JournalRecord, JournalRecordType, Outcome } from '../fsm/types.js';
+import type { Clock } from '../hal/clock.js';
+import { inspectJournalFile, openError } from './inspect.js';
+import { migrate } from './migrate.js';
+import { creditedSeq, project } from './projector.js';
+import { rebuildInto, verifyAgainst } from './rebuild.js';
+import { LIVE_TABLES, SCHEMA_VERSION } from './schema.js';
+import { openSqlite, sqliteCode, type SqliteDatabase, type SqliteStatement } from './sqlite.js';
+import type {
+  AppendEntry,
+  AppendResult,
+  CashboxRow,
+  EventQuery,
+  StoredEvent,
+  TotalsQuery,
+  TotalsRow,
+  TransactionRow,
+  TxState,
+  VerifyResult,
+} from './types.js';
+
+export interface JournalOptions {
+  readonly path: string;
+  /** Identifies this process lifetime; stored on every event because monotonic time restarts at boot. */
+  readonly bootId: string;
+  readonly clock: Clock;
+  /** 'FULL' (default) fsyncs the WAL at every commit. 'OFF' is for benchmarks only. */
+  readonly synchronous?: 'FULL' | 'OFF';
+  /** Open an existing journal for reading only (kioskctl); appends then fail with KIOSK_E_JOURNAL_WRITE. */
+  readonly readOnly?: boolean;
+}
+
+interface RawEvent {
+  seq: number;
+  type: string;
+  tx_id: string | null;
+  payload: string;
+  wall_ms: number;
+  mono_ms: number;
+  boot_id: string;
+}
+
+interface RawTransaction {
+  tx_id: string;
+  biller_id: string;
+  biller_name: string;
+  account: string;
+  period: string;
+  bill_ref: string;
+  due: number;
+  currency: string;
+  paid: number;
+  surplus: number;
+  notes: number;
+  state: string;
+  outcome: string | null;
+  post_attempts: number;
+  biller_ref: string | null;
+  receipt_printed: number | null;
+  opened_seq: number;
+  closed_seq: number | null;
+  opened_wall_ms: number;
+  closed_wall_ms: number | null;
+}
+
+function toEvent(r: RawEvent): StoredEvent {
+  return {
+    seq: r.seq,
+    type: r.type as JournalRecordType,
+    txId: r.tx_id,
+    // Our own rows, validated by the CHECK on insert: parsed back without a schema.
+    record: JSON.parse(r.payload) as JournalRecord,
+    wallMs: r.wall_ms,
+    monoMs: r.mono_ms,
+    bootId: r.boot_id,
+  };
+}
+
+function toTransaction(r: RawTransaction): TransactionRow {
+  return {
+    txId: r.tx_id,
+    billerId: r.biller_id,
+    billerName: r.biller_name,
+    account: r.account,
+    period: r.period,
+    billRef: r.bill_ref,
+    due: r.due,
+    currency: r.currency,
+    paid: r.paid,
+    surplus: r.surplus,
+    notes: r.notes,
+    state: r.state as TxState,
+    outcome: r.outcome as Outcome | null,
+    postAttempts: r.post_attempts,
+    billerRef: r.biller_ref,
+    receiptPrinted: r.receipt_printed === null ? null : r.receipt_printed === 1,
+    openedSeq: r.opened_seq,
+    closedSeq: r.closed_seq,
+    openedWallMs: r.opened_wall_ms,
+    closedWallMs: r.closed_wall_ms,
+  };
+}
+
+const PRAGMA_NAME = /^[a-z_]+$/;
+
+/**
+ * kioskd's durable journal: an append-only `events` table plus projections kept in step in the same SQL
+ * transaction. Synchronous (better-sqlite3): keep what runs inside `appendAll` short.
+ */
+export class Journal {
+  private readonly insertEvent: SqliteStatement;
+  private readonly selectEvents: SqliteStatement;
+  private readonly selectTxEvents: SqliteStatement;
+  private readonly selectUnclosed: SqliteStatement;
+  private readonly selectTx: SqliteStatement;
+  private readonly selectCashbox: SqliteStatement;
+  private readonly selectTotals: SqliteStatement;
+  private readonly selectLastSeq: SqliteStatement;
+  private readonly appendTx: (records: readonly JournalRecord[], at: { wallMs: number; monoMs: number }, extra?: (db: SqliteDatabase) => void) => AppendResult;
+
+  private constructor(
+    private readonly db: SqliteDatabase,
+    readonly path: string,
+    readonly bootId: string,
+    private readonly clock: Clock,
+    readonly readOnly: boolean,
+  ) {
+    this.insertEvent = db.prepare(
+      'INSERT INTO events (type, tx_id, payload, wall_ms, mono_ms, boot_id) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    const cols = 'seq, type, tx_id, payload, wall_ms, mono_ms, boot_id';
+    // LIMIT -1 means no limit in SQLite.
+    this.selectEvents = db.prepare(`SELECT ${cols} FROM events WHERE seq > ? ORDER BY seq LIMIT ?`);
+    this.selectTxEvents = db.prepare(`SELECT ${cols} FROM events WHERE tx_id = ? AND seq > ? ORDER BY seq LIMIT ?`);
+    this.selectUnclosed = db.prepare("SELECT * FROM transactions WHERE state <> 'closed' ORDER BY opened_seq");
+    this.selectTx = db.prepare('SELECT * FROM transactions WHERE tx_id = ?');
+    this.selectCashbox = db.prepare('SELECT currency, value, count FROM cashbox ORDER BY currency');
+    this.selectTotals = db.prepare(
+      `SELECT outcome, currency, count(*) AS count, sum(paid) AS paid, sum(surplus) AS surplus
+       FROM transactions WHERE state = 'closed' AND closed_wall_ms >= ? AND closed_wall_ms < ?
+       GROUP BY outcome, currency ORDER BY outcome, currency`,
+    );
+    this.selectLastSeq = db.prepare('SELECT max(seq) FROM events').pluck();
+    const tx = db.transaction(this.appendInTransaction.bind(this));
+    this.appendTx = (records, at, extra) => tx.immediate(records, at, extra);
+  }
+
+  /**
+   * Opens (creating if absent) the journal at `path`. An existing file is first inspected read-only and
+   * refused untouched when it is not SQLite or fails quick_check (KIOSK_E_JOURNAL_CORRUPT), belongs to
+   * something else (KIOSK_E_JOURNAL_FOREIGN) or has a newer schema (KIOSK_E_JOURNAL_VERSION).
+   * Projections are persistent: opening never replays events.
+   */
+  static open(opts: JournalOptions): Journal {
+    const path = resolve(opts.path);
+    const readOnly = opts.readOnly ?? false;
+    if (!readOnly) {
+      try {
+        mkdirSync(dirname(path), { recursive: true });
+      } catch (e) {
+        throw new KioskError('KIOSK_E_JOURNAL_OPEN', undefined, { cause: e, details: { path } });
+      }
+    }
+    const found = inspectJournalFile(path, SCHEMA_VERSION);
+    if (readOnly && (found.kind !== 'kioskd' || found.userVersion !== SCHEMA_VERSION)) {
+      throw new KioskError('KIOSK_E_JOURNAL_OPEN', 'no journal of the current schema to open read-only', {
+        details: { path, found: found.kind },
+      });
+    }
+    let db: SqliteDatabase | undefined;
+    try {
+      db = openSqlite(path, { readonly: readOnly });
+      if (!readOnly) {
+        const mode = db.pragma('journal_mode = WAL', { simple: true });
+        if (mode !== 'wal') throw new KioskError('KIOSK_E_JOURNAL_OPEN', `journal_mode is ${String(mode)}, not wal`);
+      }
+      db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
+      db.pragma('foreign_keys = ON');
+      if (!readOnly) migrate(db);
+      return new Journal(db, path, opts.bootId, opts.clock, readOnly);
+    } catch (e) {
+      db?.close();
+      throw openError(e, path);
+    }
+  }
+
+  /** Reads one pragma from the open handle, e.g. `pragma('journal_mode')` → 'wal'. */
+  pragma(name: string): unknown {
+    if (!PRAGMA_NAME.test(name)) throw new KioskError('KIOSK_E_INTERNAL', 'pragma name must be a bare identifier');
+    return this.db.pragma(name, { simple: true });
+  }
+
+  append(record: JournalRecord): AppendEntry {
+    const entry = this.appendAll([record]).entries[0];
+    if (entry === undefined) throw new KioskError('KIOSK_E_INTERNAL', 'append produced no entry');
+    return entry;
+  }
+
+  /**
+   * Appends the records of one FSM transition in ONE SQL transaction (one fsync at commit): each goes into
+   * `events` and through the projector; then `extra(db)` runs inside the same transaction (the telemetry
+   * outbox enqueues there). A `note.credited` whose deviceRef was already counted is skipped and reported as
+   * 'duplicate'. On any failure nothing is written: SQLite errors become KIOSK_E_JOURNAL_WRITE (not
+   * retryable); KioskErrors (a projector refusal) and errors thrown by `extra` pass through unchanged.
+   */
+  appendAll(records: readonly JournalRecord[], extra?: (db: SqliteDatabase) => void): AppendResult {
+    if (!this.db.open) throw new KioskError('KIOSK_E_JOURNAL_WRITE', 'journal is closed');
+    // One stamp for the whole transition: these facts happened together.
+    const at = { wallMs: Math.floor(this.clock.wallMs()), monoMs: Math.floor(this.clock.monoMs()) };
+    try {
+      return this.appendTx(records, at, extra);
+    } catch (e) {
+      throw writeError(e);
+    }
+  }
+
+  private appendInTransaction(
+    records: readonly JournalRecord[],
+    at: { wallMs: number; monoMs: number },
+    extra?: (db: SqliteDatabase) => void,
+  ): AppendResult {
+    const entries: AppendEntry[] = [];
+    const stored: StoredEvent[] = [];
+    for (const record of records) {
+      if (record.type === 'note.credited') {
+        const existingSeq = creditedSeq(this.db, record.deviceRef);
+        if (existingSeq !== undefined) {
+          entries.push({ status: 'duplicate', record, existingSeq });
+          continue;
+        }
+      }
+      const txId = record.txId ?? null;
+      const res = this.insertEvent.run(record.type, txId, JSON.stringify(record), at.wallMs, at.monoMs, this.bootId);
+      const seq = Number(res.lastInsertRowid);
+      project(record, this.db, { seq, wallMs: at.wallMs }, LIVE_TABLES);
+      const event: StoredEvent = { seq, type: record.type, txId, record, wallMs: at.wallMs, monoMs: at.monoMs, bootId: this.bootId };
+      entries.push({ status: 'stored', event });
+      stored.push(event);
+    }
+    extra?.(this.db);
+    return { entries, stored, duplicate: stored.length !== entries.length };
+  }
+
+  /** Transactions not yet closed, oldest first; served by a partial index, never by replaying events. */
+  openTransactions(): TransactionRow[] {
+    return (this.selectUnclosed.all() as RawTransaction[]).map(toTransaction);
+  }
+
+  transaction(txId: string): TransactionRow | undefined {
+    const row = this.selectTx.get(txId) as RawTransaction | undefined;
+    return row === undefined ? undefined : toTransaction(row);
+  }
+
+  events(q: EventQuery = {}): StoredEvent[] {
+    const after = q.afterSeq ?? 0;
+    const limit = q.limit ?? -1;
+    if (!Number.isSafeInteger(after) || !Number.isSafeInteger(limit) || limit < -1) {
+      throw new KioskError('KIOSK_E_INTERNAL', 'afterSeq and limit must be integers');
+    }
+    const rows = q.txId === undefined ? this.selectEvents.all(after, limit) : this.selectTxEvents.all(q.txId, after, limit);
+    return (rows as RawEvent[]).map(toEvent);
+  }
+
+  cashbox(): CashboxRow[] {
+    return this.selectCashbox.all() as CashboxRow[];
+  }
+
+  /** Closed transactions by outcome and currency, closing wall time in [fromWallMs, toWallMs). */
+  totals(q: TotalsQuery = {}): TotalsRow[] {
+    const from = q.fromWallMs ?? Number.MIN_SAFE_INTEGER;
+    const to = q.toWallMs ?? Number.MAX_SAFE_INTEGER;
+    return this.selectTotals.all(from, to) as TotalsRow[];
+  }
+
+  /** Seq of the newest event, 0 for an empty journal. */
+  lastSeq(): number {
+    const seq = this.selectLastSeq.get();
+    return typeof seq === 'number' ? seq : 0;
+  }
+
+  /** Drops every projection and rebuilds it from `events`, in one SQL transaction. */
+  rebuildProjections(): void {
+    try {
+      this.db.transaction(() => rebuildInto(this.db, LIVE_TABLES)).immediate();
+    } catch (e) {
+      throw writeError(e);
+    }
+  }
+
+  /** Rebuilds the projections into temp tables and compares them with the live ones; changes nothing. */
+  verifyProjections(): VerifyResult {
+    return verifyAgainst(this.db, LIVE_TABLES);
+  }
+
+  /** Checkpoints the WAL into the main file (TRUNCATE) and closes. Idempotent. */
+  close(): void {
+    if (!this.db.open) return;
+    let failure: unknown;
+    if (!this.readOnly) {
+      try {
+        this.db.pragma('wal_checkpoint(TRUNCATE)');
+      } catch (e) {
+        failure = e;
+      }
+    }
+    this.db.close();
+    if (failure !== undefined) throw writeError(failure);
+  }
+}
+
+function writeError(e: unknown): unknown {
+  if (e instanceof KioskError) return e;
+  const code = sqliteCode(e);
+  if (code === undefined) return e;
+  return new KioskError('KIOSK_E_JOURNAL_WRITE', undefined, { cause: e, retryable: false, details: { sqliteCode: code } });
+}

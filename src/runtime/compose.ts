@@ -1,0 +1,67 @@
+import type { Logger } from 'pino';
+import { HttpBillerGateway } from '../billing/index.js';
+import type { KioskConfig } from '../config/index.js';
+import { systemClock, systemTimers, type Clock, type Timers } from '../hal/index.js';
+import { Journal, type SqliteDatabase } from '../ledger/index.js';
+import type { JournalRecord } from '../fsm/index.js';
+import { createBillerPort } from './biller-port.js';
+import { newBootId, newTransactionId } from './ids.js';
+import { Kiosk, type BillerPort, type KioskDevices } from './kiosk.js';
+
+export interface RuntimeParts {
+  /** Validated configuration with paths already resolved. */
+  readonly config: KioskConfig;
+  readonly devices: KioskDevices;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  readonly timers?: Timers;
+  readonly fetch?: typeof fetch;
+  readonly bootId?: string;
+  readonly biller?: BillerPort;
+  readonly newTxId?: () => string;
+  readonly clockSynced?: () => boolean;
+  readonly onAppend?: (records: readonly JournalRecord[], db: SqliteDatabase) => void;
+}
+
+export interface Runtime {
+  readonly kiosk: Kiosk;
+  readonly journal: Journal;
+  readonly bootId: string;
+  close(): Promise<void>;
+}
+
+/** The composition root shared by kioskd, the simulated kiosk and the scenario tests. */
+export function createRuntime(p: RuntimeParts): Runtime {
+  const clock = p.clock ?? systemClock;
+  const timers = p.timers ?? systemTimers;
+  const bootId = p.bootId ?? newBootId();
+  const c = p.config;
+  const journal = Journal.open({ path: c.journal.path, bootId, clock });
+  const biller = p.biller ?? createBillerPort(
+    new HttpBillerGateway(
+      { baseUrl: c.billing.gatewayUrl, timeoutMs: c.billing.timeoutMs, retries: c.billing.retries },
+      { timers, logger: p.logger.child({ module: 'billing' }), ...(p.fetch ? { fetch: p.fetch } : {}) },
+    ),
+    c.billing.billers,
+  );
+  const kiosk = new Kiosk({
+    settings: {
+      terminalId: c.terminal.id, locale: c.terminal.locale, hotline: c.terminal.hotline, eReceiptBaseUrl: c.terminal.eReceiptBaseUrl,
+      fsm: {
+        currency: c.terminal.currency, customerTimeoutMs: c.transaction.customerTimeoutMs, moreTimePromptMs: c.transaction.moreTimePromptMs,
+        messageMs: c.transaction.messageMs, maxSurplus: c.transaction.maxSurplus,
+      },
+    },
+    journal, devices: p.devices, biller, clock, timers, logger: p.logger.child({ module: 'kiosk' }),
+    newTxId: p.newTxId ?? (() => newTransactionId()),
+    ...(p.clockSynced ? { clockSynced: p.clockSynced } : {}),
+    ...(p.onAppend ? { onAppend: p.onAppend } : {}),
+  });
+  return {
+    kiosk, journal, bootId,
+    async close() {
+      await kiosk.stop();
+      journal.close();
+    },
+  };
+}

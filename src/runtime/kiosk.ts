@@ -1,0 +1,366 @@
+import type { Logger } from 'pino';
+import { toKioskError, type ErrorCode } from '../errors/index.js';
+import {
+  initialState, maskAccount, transition,
+  type BillInfo, type FsmConfig, type FsmEffect, type FsmEvent, type FsmState, type JournalRecord, type Outcome, type Screen, type TimerName,
+} from '../fsm/index.js';
+import {
+  isUsable, TypedEmitter,
+  type BillValidator, type Clock, type Device, type DeviceEvents, type DeviceStatus, type Display, type DisplayFrame, type NoteCredit,
+  type Panel, type PrintDocument, type ReceiptPrinter, type Scanner, type Timers,
+} from '../hal/index.js';
+import type { Journal, SqliteDatabase, StoredEvent } from '../ledger/index.js';
+import type { Minor } from '../money/index.js';
+import { NamedTimers } from './named-timers.js';
+import { buildReceipt } from './receipt/layout.js';
+import type { Locale } from './screens/catalogue.js';
+import { renderScreen } from './screens/render.js';
+
+export interface KioskDevices {
+  readonly billValidator: BillValidator;
+  readonly scanner: Scanner;
+  readonly receiptPrinter: ReceiptPrinter;
+  readonly display: Display;
+  readonly panel: Panel;
+}
+
+/** The biller as the runtime needs it; errors are KioskErrors whose codes decide the FSM event. */
+export interface BillerPort {
+  lookup(code: string): Promise<BillInfo>;
+  post(req: { readonly txId: string; readonly bill: BillInfo; readonly amount: Minor; readonly partial: boolean }): Promise<{ readonly billerRef: string }>;
+}
+
+export interface KioskSettings {
+  readonly terminalId: string;
+  readonly locale: Locale;
+  readonly hotline: string;
+  readonly eReceiptBaseUrl: string;
+  readonly fsm: FsmConfig;
+}
+
+export interface KioskOptions {
+  readonly settings: KioskSettings;
+  readonly journal: Journal;
+  readonly devices: KioskDevices;
+  readonly biller: BillerPort;
+  readonly clock: Clock;
+  readonly timers: Timers;
+  readonly logger: Logger;
+  readonly newTxId: () => string;
+  /** Whether the wall clock is known to be right (NTP synchronised); receipts mark the time otherwise. */
+  readonly clockSynced?: () => boolean;
+  /** Runs inside the journal's SQL transaction of every append (the telemetry outbox enqueues there). */
+  readonly onAppend?: (records: readonly JournalRecord[], db: SqliteDatabase) => void;
+}
+
+export type ServiceState = 'starting' | 'recovering' | 'in-service' | 'out-of-service' | 'stopped';
+
+export interface KioskEvents extends Record<string, unknown> {
+  screen: { readonly screen: Screen; readonly frame: DisplayFrame };
+  state: { readonly fsm: FsmState['name']; readonly service: ServiceState; readonly reasons: readonly string[] };
+  journal: { readonly stored: readonly StoredEvent[] };
+  receipt: { readonly txId: string; readonly document: PrintDocument; readonly printed: boolean };
+  transaction: { readonly txId: string; readonly outcome: Outcome; readonly paid: Minor };
+  device: { readonly device: string; readonly status: DeviceStatus };
+  fault: { readonly code: ErrorCode | string; readonly where: string };
+}
+
+const LOOKUP_NOT_FOUND: ReadonlySet<string> = new Set(['KIOSK_E_BILL_NOT_FOUND', 'KIOSK_E_BARCODE_UNKNOWN', 'KIOSK_E_BARCODE_CHECK']);
+
+/**
+ * The imperative shell around the pure FSM: feeds device events in, journals each transition's records
+ * (one SQL transaction, fsync'd) before running any other effect, executes effects, and feeds their
+ * outcomes back as events.
+ */
+export class Kiosk {
+  private fsm: FsmState = initialState;
+  private service: ServiceState = 'starting';
+  private readonly reasons = new Map<string, string>();
+  private journalFailed = false;
+  private readonly emitter: TypedEmitter<KioskEvents>;
+  private readonly timers: NamedTimers<TimerName>;
+  private readonly inflight = new Set<Promise<unknown>>();
+  private readonly unsubscribe: (() => void)[] = [];
+  private lastDisplayed: Screen = { id: 'welcome' };
+
+  constructor(private readonly o: KioskOptions) {
+    this.emitter = new TypedEmitter<KioskEvents>((err, event) => o.logger.error({ err, event }, 'kiosk listener failed'));
+    this.timers = new NamedTimers<TimerName>(o.timers, (timer) => this.dispatch({ type: 'timeout', timer }));
+  }
+
+  on<K extends keyof KioskEvents & string>(event: K, fn: (p: KioskEvents[K]) => void): () => void {
+    return this.emitter.on(event, fn);
+  }
+
+  state(): FsmState { return this.fsm; }
+  serviceState(): { readonly service: ServiceState; readonly reasons: readonly string[] } {
+    return { service: this.service, reasons: [...this.reasons.values()] };
+  }
+  get devices(): KioskDevices { return this.o.devices; }
+  get journal(): Journal { return this.o.journal; }
+
+  /** Opens the devices, finishes what a previous run left open, then serves customers. */
+  async start(): Promise<void> {
+    const { devices, logger } = this.o;
+    this.setService('recovering');
+    this.wireDevices();
+    for (const [name, dev] of Object.entries(devices) as [string, Device<DeviceEvents>][]) {
+      try {
+        await dev.open();
+      } catch (err) {
+        const e = toKioskError(err, 'KIOSK_E_DEVICE_OFFLINE');
+        logger.warn({ device: name, code: e.code }, 'device did not open');
+        this.emitter.emit('fault', { code: e.code, where: name });
+      }
+      this.onDeviceStatus(name, dev.status());
+    }
+    await this.recover();
+    await this.safe('scanner', () => devices.scanner.enable());
+    await this.safe('panel', () => devices.panel.enable());
+    this.setService(this.reasons.size ? 'out-of-service' : 'in-service');
+    this.dispatch(this.reasons.size ? { type: 'service', inService: false, reason: this.firstReason() } : { type: 'timeout', timer: 'message' });
+    if (this.fsm.name === 'idle') this.showScreen({ id: 'welcome' });
+  }
+
+  /** Stops timers and closes devices. The caller brings the open transaction to rest first (issue: shutdown). */
+  async stop(): Promise<void> {
+    this.timers.cancelAll();
+    await this.settle();
+    for (const off of this.unsubscribe.splice(0)) off();
+    for (const dev of Object.values(this.o.devices) as Device<DeviceEvents>[]) await this.safe(dev.id, () => dev.close());
+    this.setService('stopped');
+  }
+
+  /** Resolves once every effect started so far (and those they started) has finished. */
+  async settle(): Promise<void> {
+    while (this.inflight.size) await Promise.allSettled([...this.inflight]);
+  }
+
+  /**
+   * One step: pure transition, then journal, then effects. Throws only when the journal append failed,
+   * so a credit handler can refuse to acknowledge a note whose credit is not durable.
+   */
+  dispatch(ev: FsmEvent): void {
+    const before = this.fsm;
+    const t = transition(this.o.settings.fsm, before, ev);
+    const records = t.effects.flatMap((e) => (e.type === 'journal' ? [e.record] : []));
+    if (records.length) {
+      try {
+        this.append(records);
+      } catch (err) {
+        this.onJournalFailure(err, ev);
+        throw err;
+      }
+    }
+    this.fsm = t.state;
+    if (before.name !== t.state.name) this.emitState();
+    for (const effect of t.effects) if (effect.type !== 'journal') this.run(effect);
+  }
+
+  private append(records: readonly JournalRecord[]): void {
+    const { onAppend } = this.o;
+    const res = this.o.journal.appendAll(records, onAppend ? (db) => onAppend(records, db) : undefined);
+    if (res.stored.length) this.emitter.emit('journal', { stored: res.stored });
+  }
+
+  private onJournalFailure(err: unknown, ev: FsmEvent): void {
+    const e = toKioskError(err, 'KIOSK_E_JOURNAL_WRITE');
+    this.o.logger.fatal({ code: e.code, event: ev.type }, 'journal append failed: out of service');
+    this.journalFailed = true;
+    this.reasons.set('journal', 'journal-failure');
+    const v = this.o.devices.billValidator;
+    // A note in escrow must go back: its decision could not be made durable.
+    if (ev.type === 'note.escrow') this.track('billValidator', () => v.reject());
+    this.track('billValidator', () => v.disable());
+    this.setService('out-of-service');
+    this.emitter.emit('fault', { code: e.code, where: 'journal' });
+  }
+
+  private run(effect: Exclude<FsmEffect, { type: 'journal' }>): void {
+    const { devices, biller, settings } = this.o;
+    switch (effect.type) {
+      case 'display.show': this.showScreen(effect.screen); return;
+      case 'timer.start': this.timers.start(effect.timer, effect.ms); return;
+      case 'timer.cancel': this.timers.cancel(effect.timer); return;
+      case 'validator.enable': {
+        const values = devices.billValidator.denominations().filter((d) => d.value <= effect.maxNote).map((d) => d.value);
+        this.track('billValidator', async () => { await devices.billValidator.setAcceptedValues(values); await devices.billValidator.enable(); });
+        return;
+      }
+      case 'validator.disable': this.track('billValidator', () => devices.billValidator.disable()); return;
+      case 'validator.accept': this.track('billValidator', () => devices.billValidator.accept()); return;
+      case 'validator.reject': this.track('billValidator', () => devices.billValidator.reject()); return;
+      case 'scanner.enable': this.track('scanner', () => devices.scanner.enable()); return;
+      case 'scanner.disable': this.track('scanner', () => devices.scanner.disable()); return;
+      case 'biller.lookup':
+        this.track('biller', async () => {
+          try {
+            const bill = await biller.lookup(effect.code);
+            this.dispatch({ type: 'lookup.ok', txId: effect.txId, bill });
+          } catch (err) {
+            const e = toKioskError(err, 'KIOSK_E_BILLER_UNAVAILABLE');
+            this.o.logger.info({ txId: effect.txId, code: e.code }, 'bill lookup failed');
+            this.dispatch(LOOKUP_NOT_FOUND.has(e.code) ? { type: 'lookup.not-found', txId: effect.txId } : { type: 'lookup.unavailable', txId: effect.txId });
+          }
+        });
+        return;
+      case 'biller.post': {
+        const tx = 'tx' in this.fsm ? this.fsm.tx : undefined;
+        if (!tx || tx.txId !== effect.txId) { this.o.logger.error({ txId: effect.txId }, 'posting without its transaction'); return; }
+        this.track('biller', async () => {
+          try {
+            const { billerRef } = await biller.post({ txId: effect.txId, bill: tx.bill, amount: effect.amount, partial: effect.partial });
+            this.dispatch({ type: 'post.ok', txId: effect.txId, billerRef });
+          } catch (err) {
+            const e = toKioskError(err, 'KIOSK_E_BILLER_UNAVAILABLE');
+            this.o.logger.warn({ txId: effect.txId, code: e.code, retryable: e.retryable }, 'posting failed');
+            this.dispatch({ type: 'post.failed', txId: effect.txId, retryable: e.code !== 'KIOSK_E_BILLER_REFUSED', code: e.code });
+          }
+        });
+        return;
+      }
+      case 'printer.print': {
+        const row = this.o.journal.transaction(effect.txId);
+        if (!row) { this.o.logger.error({ txId: effect.txId }, 'receipt for an unknown transaction'); return; }
+        const document = buildReceipt({
+          terminalId: settings.terminalId, txId: row.txId, billerName: row.billerName, account: maskAccount(row.account), period: row.period,
+          currency: row.currency, due: row.due, paidByTender: { cash: row.paid }, surplus: row.surplus, outcome: effect.outcome,
+          time: formatLocalTime(this.o.clock.wallMs()), clockSynced: this.o.clockSynced?.() ?? false, hotline: settings.hotline,
+          eReceiptUrl: settings.eReceiptBaseUrl,
+        }, settings.locale);
+        this.track('printer', async () => {
+          let printed = false;
+          try {
+            printed = (await devices.receiptPrinter.print(document)).printed;
+          } catch (err) {
+            this.o.logger.warn({ txId: effect.txId, code: toKioskError(err).code }, 'receipt not printed');
+          }
+          this.emitter.emit('receipt', { txId: effect.txId, document, printed });
+          this.dispatch({ type: 'print.done', txId: effect.txId, printed });
+        });
+        return;
+      }
+      case 'telemetry.transaction':
+        this.emitter.emit('transaction', { txId: effect.txId, outcome: effect.outcome, paid: effect.paid });
+        return;
+    }
+  }
+
+  /** Runs a device or network effect; its failure is logged and reported, never thrown into the loop. */
+  private track(where: string, fn: () => Promise<void>): void {
+    const p = this.safe(where, fn);
+    this.inflight.add(p);
+    void p.finally(() => this.inflight.delete(p));
+  }
+
+  private async safe(where: string, fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      const e = toKioskError(err);
+      this.o.logger.error({ where, code: e.code, err: e.message }, 'effect failed');
+      this.emitter.emit('fault', { code: e.code, where });
+    }
+  }
+
+  private showScreen(screen: Screen): void {
+    const { display } = this.o.devices;
+    const { settings } = this.o;
+    this.lastDisplayed = screen;
+    const frame = renderScreen(screen, settings.locale, display.geometry(), { hotline: settings.hotline });
+    this.emitter.emit('screen', { screen, frame });
+    this.track('display', () => display.show(frame));
+  }
+
+  /** The screen the FSM last asked for (the launcher redraws it after a resize). */
+  currentScreen(): Screen { return this.lastDisplayed; }
+
+  private wireDevices(): void {
+    const { devices } = this.o;
+    const guard = (where: string, fn: () => void): void => {
+      try { fn(); } catch (err) { this.o.logger.error({ where, code: toKioskError(err).code }, 'event handling failed'); }
+    };
+    const v = devices.billValidator;
+    v.setCreditHandler(async (c: NoteCredit) => {
+      // Throws when the journal cannot take the credit: the driver then withholds its acknowledgement.
+      this.dispatch({ type: 'note.credited', value: c.value, currency: c.currency, channel: c.channel, deviceRef: c.deviceRef });
+    });
+    this.unsubscribe.push(
+      v.on('escrow', (n) => guard('escrow', () => {
+        if (this.journalFailed) { this.track('billValidator', () => v.reject()); return; }
+        this.dispatch({ type: 'note.escrow', value: n.value, currency: n.currency, channel: n.channel });
+      })),
+      v.on('returned', () => guard('returned', () => this.dispatch({ type: 'note.returned' }))),
+      devices.scanner.on('scan', (s) => guard('scan', () => {
+        if (this.fsm.name === 'idle' || this.fsm.name === 'done') this.dispatch({ type: 'scanned', code: s.data, txId: this.o.newTxId() });
+      })),
+      devices.panel.on('button', (b) => guard('button', () => {
+        this.track('panel', () => devices.panel.beep(40));
+        this.dispatch({ type: 'button', button: b.button });
+      })),
+      devices.panel.on('door', (d) => guard('door', () => this.setReason('door', d.open ? 'door-open' : undefined))),
+    );
+    for (const [name, dev] of Object.entries(devices) as [string, Device<DeviceEvents>][]) {
+      this.unsubscribe.push(dev.on('status', (s) => guard('status', () => this.onDeviceStatus(name, s))));
+    }
+  }
+
+  /** Devices a cash payment needs; any of them unusable takes the terminal out of service. */
+  private onDeviceStatus(name: string, status: DeviceStatus): void {
+    this.emitter.emit('device', { device: name, status });
+    if (name === 'display') return;
+    this.setReason(`device:${name}`, isUsable(status) ? undefined : `${name}-${status.reason}`);
+  }
+
+  private setReason(key: string, reason: string | undefined): void {
+    const had = this.reasons.size > 0;
+    if (reason) this.reasons.set(key, reason); else this.reasons.delete(key);
+    if (this.service === 'starting' || this.service === 'recovering' || this.service === 'stopped') return;
+    const has = this.reasons.size > 0;
+    if (had !== has || (has && reason)) {
+      this.setService(has ? 'out-of-service' : 'in-service');
+      this.dispatch({ type: 'service', inService: !has, reason: has ? this.firstReason() : 'ok' });
+    }
+  }
+
+  private firstReason(): string { return [...this.reasons.values()][0] ?? 'unknown'; }
+
+  private setService(s: ServiceState): void {
+    if (this.service === s) return;
+    this.service = s;
+    this.emitState();
+  }
+
+  private emitState(): void {
+    this.emitter.emit('state', { fsm: this.fsm.name, service: this.service, reasons: [...this.reasons.values()] });
+  }
+
+  /**
+   * Finishes what a previous run left open, before any customer: a transaction with no money is closed
+   * as cancelled; one with money (or an intended posting) is posted with the same idempotency key.
+   */
+  private async recover(): Promise<void> {
+    const open = this.o.journal.openTransactions();
+    for (const row of open) {
+      const bill: BillInfo = { billerId: row.billerId, billerName: row.billerName, account: row.account, period: row.period, due: row.due, currency: row.currency, billRef: row.billRef };
+      const tx = { txId: row.txId, bill, paid: row.paid, notes: row.notes, accepting: 0 };
+      this.o.logger.warn({ txId: row.txId, state: row.state, paid: row.paid }, 'recovering an open transaction');
+      if (row.paid === 0 && row.state === 'open') {
+        this.append([{ type: 'tx.closed', txId: row.txId, outcome: 'cancelled', paid: 0, surplus: 0 }]);
+        continue;
+      }
+      // Resume as if the customer had ended the payment: the FSM posts what was paid, same idempotency key.
+      this.fsm = { name: 'accepting', tx, prompting: false, cancelling: false };
+      this.dispatch({ type: 'button', button: 'cancel' });
+      await this.settle();
+    }
+    this.fsm = initialState;
+  }
+}
+
+/** `YYYY-MM-DD HH:MM` in the board's local time zone (the receipt's time line). */
+export function formatLocalTime(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}

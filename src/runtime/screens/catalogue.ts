@@ -1,0 +1,65 @@
+import { formatMinor } from '../../money/index.js';
+import type { ScreenId } from '../../fsm/index.js';
+
+export type Locale = 'zh-CN' | 'en';
+type Params = Readonly<Record<string, string | number>>;
+type Entry = (p: Params) => string[];
+
+const money = (p: Params, key: string): string => formatMinor(Number(p[key] ?? 0), String(p.currency ?? 'CNY'));
+
+/**
+ * Screen texts. English fits a 20x4 HD44780 (ASCII only); Chinese fits a 128x64 ST7920 (8 hanzi a line)
+ * and stays short and plain for elderly readers. Each entry returns at most four lines.
+ */
+export const CATALOGUE: Readonly<Record<Locale, Readonly<Record<ScreenId, Entry>>>> = {
+  en: {
+    'welcome': () => ['Welcome', 'Scan the barcode', 'on your bill'],
+    'looking-up': () => ['Looking up bill...', 'Please wait'],
+    'bill-not-found': () => ['Bill not found', 'Check the barcode', 'or ask for help'],
+    'service-unavailable': () => ['Service unavailable', 'No money was taken', 'Try again later'],
+    'bill': (p) => [String(p.biller ?? ''), `Acct ${String(p.account ?? '')}`, `Due ${money(p, 'due')}`, 'CASH=pay CANCEL=end'],
+    'insert-cash': (p) => [`Due  ${money(p, 'due')}`, `Paid ${money(p, 'paid')}`, 'Insert notes', 'No change given'],
+    'note-returned': () => ['Note returned', 'Please take it'],
+    'more-time': () => ['Need more time?', 'Press MORE TIME', 'or CANCEL'],
+    'posting': () => ['Processing payment', 'Please wait'],
+    'printing': () => ['Printing receipt', 'Please wait'],
+    'thank-you': (p) => thankYouEn(p),
+    'cancelled': () => ['Cancelled', 'No money was taken'],
+    'out-of-service': () => ['Out of service', 'Sorry for the', 'inconvenience'],
+  },
+  'zh-CN': {
+    'welcome': () => ['欢迎使用', '请扫描账单条码'],
+    'looking-up': () => ['正在查询账单', '请稍候'],
+    'bill-not-found': () => ['未找到账单', '请检查条码'],
+    'service-unavailable': () => ['暂停服务', '未收取任何款项', '请稍后再试'],
+    'bill': (p) => [String(p.biller ?? ''), `户号${String(p.account ?? '')}`, `应缴${money(p, 'due')}`, '按现金键付款'],
+    'insert-cash': (p) => [`应缴${money(p, 'due')}`, `已付${money(p, 'paid')}`, '请放入纸币', '本机不找零'],
+    'note-returned': () => ['纸币已退回', '请取回纸币'],
+    'more-time': () => ['需要更多时间吗', '请按延时键', '或按取消键'],
+    'posting': () => ['正在缴费', '请稍候'],
+    'printing': () => ['正在打印凭条', '请稍候'],
+    'thank-you': (p) => thankYouZh(p),
+    'cancelled': () => ['已取消', '未收取任何款项'],
+    'out-of-service': () => ['暂停服务', '敬请谅解'],
+  },
+};
+
+function thankYouEn(p: Params): string[] {
+  switch (p.outcome) {
+    case 'paid': return ['Paid. Thank you!', `Paid ${money(p, 'paid')}`, p.surplus ? `Credit ${money(p, 'surplus')}` : 'Take your receipt'];
+    case 'paid-partially': return ['Partly paid', `Paid ${money(p, 'paid')}`, 'Take your receipt'];
+    case 'pending': return ['Payment received', 'Biller not reached', 'Will be sent later', 'Keep your receipt'];
+    case 'needs-refund': return ['Refund needed', `Tx ${String(p.txId ?? '')}`, `Call ${String(p.hotline ?? '')}`, 'Keep your receipt'];
+    default: return ['Cancelled', 'No money was taken'];
+  }
+}
+
+function thankYouZh(p: Params): string[] {
+  switch (p.outcome) {
+    case 'paid': return ['缴费成功', `已付${money(p, 'paid')}`, p.surplus ? `预存${money(p, 'surplus')}` : '请取凭条'];
+    case 'paid-partially': return ['部分缴费', `已付${money(p, 'paid')}`, '请取凭条'];
+    case 'pending': return ['已收款', '缴费稍后提交', '请保留凭条'];
+    case 'needs-refund': return ['需退款', `单号${String(p.txId ?? '')}`, `客服${String(p.hotline ?? '')}`, '请保留凭条'];
+    default: return ['已取消', '未收取任何款项'];
+  }
+}
