@@ -118,8 +118,8 @@ export class Kiosk {
     await this.safe('scanner', () => devices.scanner.enable());
     await this.safe('panel', () => devices.panel.enable());
     this.setService(this.reasons.size ? 'out-of-service' : 'in-service');
+    // In idle, the message timer's expiry is what draws the welcome screen.
     this.dispatch(this.reasons.size ? { type: 'service', inService: false, reason: this.firstReason() } : { type: 'timeout', timer: 'message' });
-    if (this.fsm.name === 'idle') this.showScreen({ id: 'welcome' });
   }
 
   /** Stops timers and closes devices. The caller brings the open transaction to rest first (issue: shutdown). */

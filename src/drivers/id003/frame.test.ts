@@ -80,7 +80,7 @@ describe('ID-003 incremental decoder', () => {
 
   it('reports a bad CRC and still finds the next frame', () => {
     const bad = cmd.hold();
-    bad[3] ^= 0xff;
+    bad[3] = bad[3]! ^ 0xff;
     const d = new Id003Decoder();
     expect(codes(d.push(Uint8Array.from([...bad, ...cmd.ack()])))).toEqual(['KIOSK_E_FRAME_CRC', 'KIOSK_E_FRAME_SYNTAX', 'frame:50']);
   });

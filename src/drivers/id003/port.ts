@@ -9,7 +9,11 @@ export interface PortCounters {
   unsolicited: number;
 }
 
+/** Which frames can answer a request; others are stale answers to an earlier, timed-out request. */
+export type ReplyFilter = (frame: Id003Frame) => boolean;
+
 interface Pending {
+  accepts: ReplyFilter;
   resolve(frame: Id003Frame): void;
   reject(err: KioskError): void;
   timer: TimerHandle;
@@ -46,15 +50,18 @@ export class Id003Port {
         continue;
       }
       const p = this.pending;
-      if (!p) { this.counters.unsolicited++; continue; }
+      if (!p || !p.accepts(r.frame)) { this.counters.unsolicited++; continue; }
       this.pending = undefined;
       this.timers.clearTimeout(p.timer);
       p.resolve(r.frame);
     }
   }
 
-  /** Writes a frame and resolves with the next good frame; rejects on timeout (with the last frame error seen, if any). */
-  async request(frame: Uint8Array): Promise<Id003Frame> {
+  /**
+   * Writes a frame and resolves with the next good frame `accepts` lets through; rejects on timeout
+   * (with the last frame error seen, if any).
+   */
+  async request(frame: Uint8Array, accepts: ReplyFilter = () => true): Promise<Id003Frame> {
     if (this.pending) throw new KioskError('KIOSK_E_INTERNAL', 'ID-003 request while another is outstanding');
     const reply = new Promise<Id003Frame>((resolve, reject) => {
       const timer = this.timers.setTimeout(() => {
@@ -65,7 +72,7 @@ export class Id003Port {
         this.decoder.reset();
         reject(p?.lastError ?? new KioskError('KIOSK_E_DEVICE_TIMEOUT', 'no answer from the bill validator', { retryable: true }));
       }, this.replyTimeoutMs);
-      this.pending = { resolve, reject, timer, lastError: undefined };
+      this.pending = { accepts, resolve, reject, timer, lastError: undefined };
     });
     try {
       await this.link.write(frame);

@@ -5,12 +5,13 @@ import {
   STATUS_CLOSED, TypedEmitter, isUsable,
   type BillValidator, type BillValidatorEvents, type Clock, type CreditHandler, type Denomination, type DeviceHealth,
   type DeviceIdentity, type DeviceState, type DeviceStatistics, type DeviceStatus, type EscrowNote, type LinkFactory,
-  type NoteCredit, type RejectReason, type TimerHandle, type Timers,
+  type NoteCredit, type TimerHandle, type Timers,
 } from '../../hal/index.js';
 import * as cmd from './commands.js';
 import type { Id003Frame } from './frame.js';
 import { Id003Port, type PortCounters } from './port.js';
 import { DEVICE_ACK, STATUS, decodeStatus, type Id003Status, type StatusKind } from './status.js';
+import { deviceStatusFor, rejectReason } from './status-map.js';
 import {
   JCM_COUNTRY_CODES, buildDenominationTable, decodeAscii, decodeCurrencyAssign, inhibitMask, parseVersion,
   type DenominationTable,
@@ -72,13 +73,8 @@ interface NoteCtx {
 
 const POWER_UP_KINDS: ReadonlySet<StatusKind> = new Set(['powerUp', 'powerUpBillInAcceptor', 'powerUpBillInStacker']);
 
-/** Device reject reason (0x71…) → contract reason. */
-function rejectReason(code: number): RejectReason {
-  if (code === 0x79) return 'inhibited';
-  if (code === 0x76) return 'not-recognised';
-  if ([0x72, 0x74, 0x77, 0x78, 0x7d, 0x7e].includes(code)) return 'validation';
-  return 'other';
-}
+/** Anything but an ACK, a setting echo or a data answer can be a status (unknown ones included). */
+const isStatusAnswer = (f: Id003Frame): boolean => f.cmd !== DEVICE_ACK && (f.cmd & 0xf0) !== 0x80 && (f.cmd & 0xf0) !== 0xc0;
 
 const st = (state: DeviceState, reason: string, text: string): DeviceStatus => ({ state, reason, text });
 
@@ -156,8 +152,9 @@ export class Id003Validator implements BillValidator {
       await this.connect();
     } catch (err) {
       this.wanted = false;
-      this.setStatus(st('offline', 'open-failed', 'bill validator did not start'));
-      throw toKioskError(err, 'KIOSK_E_DEVICE_OFFLINE');
+      const e = toKioskError(err, 'KIOSK_E_DEVICE_OFFLINE');
+      if (e.code !== 'KIOSK_E_DEVICE_CURRENCY') this.setStatus(st('offline', 'open-failed', 'bill validator did not start'));
+      throw e;
     }
   }
 
@@ -257,13 +254,13 @@ export class Id003Validator implements BillValidator {
   }
 
   private async expectAck(port: Id003Port, frame: Uint8Array): Promise<void> {
-    const reply = await port.request(frame);
+    const reply = await port.request(frame, (f) => f.cmd === DEVICE_ACK || f.cmd === STATUS.INVALID_COMMAND);
     if (reply.cmd === DEVICE_ACK) return;
     throw this.unexpected(reply, frame);
   }
 
   private async expectEcho(port: Id003Port, frame: Uint8Array): Promise<void> {
-    const reply = await port.request(frame);
+    const reply = await port.request(frame, (f) => f.cmd === frame[2] || f.cmd === STATUS.INVALID_COMMAND);
     const sent = frame.subarray(2, frame.length - 2);
     const got = Uint8Array.of(reply.cmd, ...reply.data);
     if (got.length === sent.length && got.every((b, i) => b === sent[i])) return;
@@ -271,7 +268,7 @@ export class Id003Validator implements BillValidator {
   }
 
   private async expectData(port: Id003Port, frame: Uint8Array): Promise<Uint8Array> {
-    const reply = await port.request(frame);
+    const reply = await port.request(frame, (f) => f.cmd === frame[2] || f.cmd === STATUS.INVALID_COMMAND);
     if (reply.cmd === frame[2]) return reply.data;
     throw this.unexpected(reply, frame);
   }
@@ -284,7 +281,7 @@ export class Id003Validator implements BillValidator {
 
   private async requestStatus(port: Id003Port): Promise<Id003Status> {
     this.count('polls');
-    return decodeStatus(await port.request(cmd.statusRequest()));
+    return decodeStatus(await port.request(cmd.statusRequest(), isStatusAnswer));
   }
 
   // ---- connection -------------------------------------------------------------------------------
@@ -460,26 +457,26 @@ export class Id003Validator implements BillValidator {
     this.lastKind = s.kind;
     for (const n of this.owed) { if (n.credited) this.owed.delete(n); else this.startCredit(n); }
     if (prev === 'stackerOpen' && edge) { this.count('cashboxReplaced'); this.emitter.emit('cashboxReplaced', {}); }
+    const mapped = deviceStatusFor(s);
+    // VEND VALID for an unknown note is an error set below; flapping through "ready" would spam events.
+    const unknownVend = s.kind === 'vendValid' && !this.note && !this.inFlight;
+    if (mapped && !unknownVend) this.setStatus(mapped);
     switch (s.kind) {
       case 'idling':
       case 'disabled':
         this.settleNote();
-        this.setStatus(st('online', 'ok', 'ready'));
         return;
-      case 'accepting':
       case 'stacking':
-        if (s.kind === 'stacking' && this.note?.stage === 'escrow') this.note.stage = 'stacking';
-        this.setStatus(st('online', 'ok', 'ready'));
+        if (this.note?.stage === 'escrow') this.note.stage = 'stacking';
         return;
       case 'escrow':
-        this.setStatus(st('online', 'ok', 'ready'));
         await this.onEscrow(port, s.escrowCode);
         return;
       case 'holding':
-        this.setStatus(st('online', 'ok', 'ready'));
-        if (!this.note || this.note.stage !== 'escrow') {
+        if (!this.note) {
           // Held from before a restart: its value is unknown here, so it goes back to the customer.
-          if (!this.note) { this.count('unknownHeldReturned'); await this.expectAck(port, cmd.returnBill()); }
+          this.count('unknownHeldReturned');
+          await this.expectAck(port, cmd.returnBill());
           return;
         }
         await this.refreshHold(port);
@@ -500,9 +497,6 @@ export class Id003Validator implements BillValidator {
       case 'returning':
         this.onReturning();
         return;
-      case 'initialize':
-        this.setStatus(st('busy', 'initializing', 'bill validator initialising'));
-        return;
       case 'powerUp':
       case 'powerUpBillInAcceptor':
       case 'powerUpBillInStacker':
@@ -512,32 +506,20 @@ export class Id003Validator implements BillValidator {
         await this.configure(port);
         return;
       case 'stackerFull':
-        this.setStatus(st('error', 'stacker-full', 'cash box full'));
         if (edge) { this.count('stackerFull'); this.emitter.emit('stackerFull', {}); }
         return;
       case 'stackerOpen':
-        this.setStatus(st('error', 'cashbox-removed', 'cash box removed'));
         if (edge) { this.count('cashboxRemoved'); this.emitter.emit('cashboxRemoved', {}); }
         return;
       case 'acceptorJam':
-      case 'stackerJam': {
-        const safe = s.kind === 'stackerJam';
-        this.setStatus(st('error', safe ? 'stacker-jam' : 'jam', safe ? 'note jammed in the stacker' : 'note jammed in the acceptor'));
-        if (edge) { this.count('jams'); this.emitter.emit('jam', { safe }); }
-        return;
-      }
-      case 'pause':
-        this.setStatus(st('busy', 'pause', 'second note inserted while busy'));
+      case 'stackerJam':
+        // A stacker jam keeps the note inside the unit ("safe"); an acceptor jam may be within reach.
+        if (edge) { this.count('jams'); this.emitter.emit('jam', { safe: s.kind === 'stackerJam' }); }
         return;
       case 'cheated':
-        this.setStatus(st('fraud', 'cheated', 'validator detected a fraud attempt'));
-        if (edge) {
-          this.count('fraud');
-          this.emitter.emit('fraudAttempt', this.note ? { value: this.note.value } : {});
-        }
+        if (edge) { this.count('fraud'); this.emitter.emit('fraudAttempt', this.note ? { value: this.note.value } : {}); }
         return;
       case 'failure':
-        this.setStatus(st('error', `failure-${s.failureName}`, `validator failure 0x${s.failure.toString(16)}`));
         if (edge) this.count('failures');
         return;
       case 'communicationError':
@@ -546,11 +528,17 @@ export class Id003Validator implements BillValidator {
       case 'invalidCommand':
         this.count('invalidCommand');
         return;
+      case 'accepting':
+      case 'initialize':
+      case 'pause':
+        return;
     }
   }
 
   private async onEscrow(port: Id003Port, escrowCode: number): Promise<void> {
     const note = this.note;
+    // The unit may still show ESCROW for a poll after ACKing STACK: not a new note.
+    if (note && note.escrowCode === escrowCode && note.stage === 'stacking') return;
     if (!note || note.escrowCode !== escrowCode || note.stage !== 'escrow') {
       if (note) this.settleNote();
       const d = this.table?.denominations.find((x) => x.escrowCode === escrowCode);
@@ -619,13 +607,12 @@ export class Id003Validator implements BillValidator {
     }
     if (!note) {
       // Without the escrow value nothing can be credited; no ACK, so the device keeps the evidence.
-      if (this.lastKind !== 'vendValid' || this.current.reason !== 'unknown-credit') this.log?.error('VEND VALID for a note never seen in escrow');
+      if (this.current.reason !== 'unknown-credit') this.log?.error('VEND VALID for a note never seen in escrow');
       this.count('vendValidUnknownNote');
       this.setStatus(st('error', 'unknown-credit', 'note credited by the validator but not seen in escrow'));
       return;
     }
     note.stage = 'vend';
-    this.setStatus(st('online', 'ok', 'ready'));
     if (note.credited) {
       await port.send(cmd.ack());
       this.count('acks');
@@ -666,7 +653,6 @@ export class Id003Validator implements BillValidator {
 
   private onStacked(): void {
     const note = this.note;
-    this.setStatus(st('online', 'ok', 'ready'));
     if (!note) { this.count('stackedUnknownNote'); return; }
     if (note.stackedSeen) return;
     note.stackedSeen = true;
@@ -678,7 +664,6 @@ export class Id003Validator implements BillValidator {
 
   private onReturning(): void {
     const note = this.note;
-    this.setStatus(st('online', 'ok', 'ready'));
     if (!note || note.credited || note.crediting || note.stage === 'vend') return;
     note.stage = 'returning';
     this.emitReturned(note);

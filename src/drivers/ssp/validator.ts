@@ -112,8 +112,9 @@ export class SspValidator implements BillValidator {
   private readonly handled = new Set<string>();
   /** Plain SSP: credits whose handler failed; retried from memory each tick (no device redelivery). */
   private pendingCredits: NoteCredit[] = [];
-  /** eSSP: the last POLL WITH ACK reply we could not acknowledge, and the refs given to its credits. */
-  private unacked: { readonly raw: string; readonly refs: readonly string[] } | undefined;
+  /** eSSP: the last POLL WITH ACK reply we could not acknowledge, and the credits (with refs) it held. */
+  private unacked: { readonly raw: string; readonly refs: readonly string[]; readonly credits: readonly NoteCredit[] } | undefined;
+  private opening: Promise<void> | undefined;
   private creditSeq = 0;
 
   private readonly stats: Record<string, number> = {
@@ -143,8 +144,13 @@ export class SspValidator implements BillValidator {
 
   status(): DeviceStatus { return this.st; }
 
-  async open(): Promise<void> {
-    if (this.phase === 'online' || this.phase === 'offline') return;
+  open(): Promise<void> {
+    if (this.phase === 'online' || this.phase === 'offline') return Promise.resolve();
+    this.opening ??= this.doOpen().finally(() => { this.opening = undefined; });
+    return this.opening;
+  }
+
+  private async doOpen(): Promise<void> {
     this.phase = 'connecting';
     try {
       await this.connect();
@@ -322,8 +328,8 @@ export class SspValidator implements BillValidator {
     this.reconnectTimer = this.o.timers.setTimeout(() => {
       this.reconnectTimer = undefined;
       if (this.phase !== 'offline') return;
-      this.connect().then(() => {
-        if (this.phase !== 'offline') return;
+      this.connect().then(async () => {
+        if (this.phase !== 'offline') { this.generation++; await this.dropLink(); return; } // closed meanwhile
         this.phase = 'online';
         this.backoffMs = this.o.reconnect?.initialMs ?? 500;
         this.schedulePoll();
@@ -416,20 +422,25 @@ export class SspValidator implements BillValidator {
     if (res.error) { this.stats.commErrors!++; this.log?.warn({ code: res.error.code }, 'ssp poll reply not fully parsed'); }
     if (this.escrow && this.decision === 'accept') { this.returning = undefined; this.stackingNote = this.escrow; this.escrow = undefined; this.decision = 'pending'; }
     const raw = data.toString('hex');
+    if (this.unacked && res.events[0]?.name === 'slave-reset') {
+      // The device was reset and forgot the credits it was repeating: keep them ourselves.
+      for (const c of this.unacked.credits) if (!this.handled.has(c.deviceRef)) this.pendingCredits.push(c);
+      this.unacked = undefined;
+    }
     const repeat = this.unacked !== undefined && this.unacked.raw === raw;
     const priorRefs = this.unacked?.refs ?? [];
-    const { refs, allDelivered } = await this.handleEvents(res.events, repeat, priorRefs);
+    const { refs, credits, allDelivered } = await this.handleEvents(res.events, repeat, priorRefs);
     if (encrypted && res.needsAck) {
       if (allDelivered) {
         const ack = await this.send(cmd.eventAck());
         if (ack.ok) this.unacked = undefined;
       } else {
-        this.unacked = { raw, refs };
+        this.unacked = { raw, refs, credits };
       }
     } else if (!res.needsAck) {
       this.unacked = undefined;
     }
-    this.updateStatus(res.events);
+    this.updateStatus();
   }
 
   private stackingNote: EscrowNote | undefined;
@@ -444,8 +455,9 @@ export class SspValidator implements BillValidator {
     return `${this.serial ?? 0}:${this.creditSeq}`;
   }
 
-  private async handleEvents(events: readonly SspEvent[], repeat: boolean, priorRefs: readonly string[]): Promise<{ refs: string[]; allDelivered: boolean }> {
+  private async handleEvents(events: readonly SspEvent[], repeat: boolean, priorRefs: readonly string[]): Promise<{ refs: string[]; credits: NoteCredit[]; allDelivered: boolean }> {
     const refs: string[] = [];
+    const credits: NoteCredit[] = [];
     let allDelivered = true;
     const present = new Set<string>();
     for (const ev of events) {
@@ -459,6 +471,7 @@ export class SspValidator implements BillValidator {
         refs.push(ref);
         if (!cv) { this.stats.commErrors!++; this.log?.error({ channel: ch }, 'ssp credit on unknown channel'); allDelivered = false; continue; }
         const credit: NoteCredit = { channel: ch, value: cv.value, currency: cv.currency, deviceRef: ref };
+        credits.push(credit);
         if (this.escrow?.channel === ch) { this.escrow = undefined; this.decision = 'pending'; }
         if (this.stackingNote?.channel === ch) this.stackingNote = undefined;
         this.lastCreditValue = cv.value;
@@ -476,7 +489,7 @@ export class SspValidator implements BillValidator {
     if (!present.has('cashbox-removed')) this.faults.delete('cashbox-removed');
     if (!present.has('stacker-full')) this.faults.delete('stacker-full');
     if (!present.has('safe-jam') && !present.has('unsafe-jam')) this.faults.delete('jam');
-    return { refs, allDelivered };
+    return { refs, credits, allDelivered };
   }
 
   private async handleEvent(ev: SspEvent): Promise<void> {
@@ -618,19 +631,19 @@ export class SspValidator implements BillValidator {
 
   private onCommandError(e: unknown): void {
     const err = toKioskError(e);
-    if (isKioskError(err) && (err.disconnected || err.code === 'KIOSK_E_DEVICE_TIMEOUT' || err.code === 'KIOSK_E_DEVICE_PROTOCOL' || err.code.startsWith('KIOSK_E_FRAME'))) {
+    if (isKioskError(err) && (err.disconnected || err.code === 'KIOSK_E_DEVICE_TIMEOUT' || err.code === 'KIOSK_E_DEVICE_PROTOCOL'
+      || err.code === 'KIOSK_E_DEVICE_CURRENCY' || err.code.startsWith('KIOSK_E_FRAME'))) {
       this.lost(err);
     } else {
       this.log?.error({ code: err.code }, 'ssp command failed');
     }
   }
 
-  private updateStatus(events: readonly SspEvent[] = []): void {
+  private updateStatus(): void {
     if (this.phase === 'closed') return;
     const fault = [...this.faults][0];
     if (fault) { this.setStatus({ state: 'error', reason: fault, text: FAULT_TEXT[fault] }); return; }
     if (this.fraud) { this.setStatus({ state: 'fraud', reason: 'fraud-attempt', text: 'fraud attempt detected' }); return; }
-    void events;
     this.setStatus({ state: 'online', reason: 'ok', text: 'ready' });
   }
 

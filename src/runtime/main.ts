@@ -1,0 +1,63 @@
+/**
+ * kioskd: loads the configuration (exit 78 when it is invalid), opens the journal, builds the configured
+ * drivers, recovers, serves customers, and shuts down cleanly on SIGTERM / SIGINT.
+ */
+import { parseArgs } from 'node:util';
+import { CONFIG_EXIT_CODE, formatConfigIssues, loadConfig, type LoadedConfig } from '../config/index.js';
+import { isKioskError, toKioskError } from '../errors/index.js';
+import { systemClock, systemTimers } from '../hal/index.js';
+import { createRuntime, type Runtime } from './compose.js';
+import { buildDevices } from './devices.js';
+import { createLogger } from './logger.js';
+
+const USAGE = `usage: kioskd [--config-dir DIR] [--profile NAME]
+
+Runs the kiosk service. Configuration: DIR/default.json, then DIR/profiles/NAME.json, then the runtime
+settings file. Exit codes: 0 clean stop, 1 runtime failure, 78 invalid configuration.`;
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { 'config-dir': { type: 'string' }, profile: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help) { process.stdout.write(`${USAGE}\n`); return 0; }
+  let loaded: LoadedConfig;
+  try {
+    loaded = await loadConfig({
+      ...(values['config-dir'] ? { dir: values['config-dir'] } : {}),
+      ...(values.profile ? { profile: values.profile } : {}),
+    });
+  } catch (err) {
+    return configFailure(err);
+  }
+  const { config } = loaded;
+  const logger = createLogger({ level: config.log.level, base: { terminal: config.terminal.id } });
+  for (const w of loaded.warnings) logger.warn({ code: w.code, issues: w.issues }, w.message);
+
+  let runtime: Runtime;
+  try {
+    const devices = buildDevices(config, { clock: systemClock, timers: systemTimers, logger, currency: config.terminal.currency });
+    runtime = createRuntime({ config, devices, logger });
+    await runtime.kiosk.start();
+  } catch (err) {
+    if (isKioskError(err, 'KIOSK_E_CONFIG_INVALID')) return configFailure(err);
+    logger.fatal({ code: toKioskError(err).code }, 'kioskd failed to start');
+    return 1;
+  }
+  logger.info({ service: runtime.kiosk.serviceState() }, 'ready');
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string): void => { logger.info({ signal }, 'stopping'); resolve(); };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  await runtime.close();
+  return 0;
+}
+
+function configFailure(err: unknown): number {
+  const e = toKioskError(err, 'KIOSK_E_CONFIG_INVALID');
+  process.stderr.write(`kioskd: invalid configuration (${e.code}): ${e.message}\n${formatConfigIssues(e)}\n`);
+  return CONFIG_EXIT_CODE;
+}
+
+main().then((code) => { process.exitCode = code; }, (err: unknown) => {
+  process.stderr.write(`kioskd: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,233 @@
+import { randomUUID } from 'node:crypto';
+import { KioskError } from '../errors/index.js';
+import type { JournalRecord } from '../fsm/types.js';
+import type { Clock } from '../hal/clock.js';
+import type { Journal, SqliteDatabase, SqliteStatement } from '../ledger/index.js';
+import { encodeEnvelope, isDurableClass, makeEnvelope, type DurableClass, type Envelope, type JsonObject } from './envelope.js';
+import { terminalTopics, type TerminalTopics, type TopicIdentity } from './topics.js';
+
+/*
+ * The outbox lives in the journal's SQLite file (the ledger owns the file; we only add two tables, created
+ * idempotently). AUTOINCREMENT: row ids are never reused after a delete, so "rows after the last one sent"
+ * stays a correct cursor for the publisher's in-flight window.
+ */
+const OUTBOX_DDL = `
+CREATE TABLE IF NOT EXISTS outbox (
+  row_id INTEGER PRIMARY KEY AUTOINCREMENT,
+  class TEXT NOT NULL,
+  seq INTEGER NOT NULL CHECK (seq >= 1),
+  msg_id TEXT NOT NULL UNIQUE,
+  topic TEXT NOT NULL,
+  payload TEXT NOT NULL CHECK (json_valid(payload))
+) STRICT;
+CREATE INDEX IF NOT EXISTS outbox_by_class ON outbox(class);
+CREATE TABLE IF NOT EXISTS outbox_seq (
+  terminal TEXT NOT NULL,
+  class TEXT NOT NULL,
+  last INTEGER NOT NULL CHECK (last >= 1),
+  PRIMARY KEY (terminal, class)
+) STRICT;
+`;
+
+export interface OutboxOptions extends TopicIdentity {
+  readonly bootId: string;
+  readonly clock: Clock;
+  /** Message ids; random UUIDs by default. */
+  readonly newId?: () => string;
+}
+
+export interface OutboxMessage<D extends JsonObject = JsonObject> {
+  readonly class: DurableClass;
+  /** The message within its class, e.g. `tx.closed`. */
+  readonly kind: string;
+  readonly data: D;
+}
+
+/** One stored message: `payload` is the exact envelope text to publish, the same on every re-publish. */
+export interface OutboxRow {
+  readonly rowId: number;
+  readonly class: DurableClass;
+  readonly id: string;
+  readonly seq: number;
+  readonly topic: string;
+  readonly payload: string;
+}
+
+export type OutboxDepth = Readonly<Record<DurableClass, number>>;
+
+interface RawRow {
+  row_id: number;
+  class: string;
+  seq: number;
+  msg_id: string;
+  topic: string;
+  payload: string;
+}
+
+interface WriteStatements {
+  readonly nextSeq: SqliteStatement;
+  readonly insert: SqliteStatement;
+  readonly txRow: SqliteStatement;
+  readonly enqueue: (msg: OutboxMessage) => OutboxRow;
+}
+
+/**
+ * The durable store-and-forward queue for telemetry events. `enqueue` runs inside the caller's SQL
+ * transaction (the journal's `appendAll` extra): the event exists exactly when the journal rows do.
+ */
+export class Outbox {
+  private readonly topics: TerminalTopics;
+  private readonly newId: () => string;
+  // Statements are bound to a connection: cache them per handle (normally there is just one).
+  private readonly writers = new WeakMap<SqliteDatabase, WriteStatements>();
+  private readonly selectAfter: SqliteStatement;
+  private readonly deleteRow: SqliteStatement;
+  private readonly countByClass: SqliteStatement;
+  private readonly countAll: SqliteStatement;
+  private readonly listeners = new Set<() => void>();
+  private notifyQueued = false;
+
+  private constructor(readonly db: SqliteDatabase, private readonly o: OutboxOptions) {
+    this.topics = terminalTopics(o);
+    this.newId = o.newId ?? randomUUID;
+    this.selectAfter = db.prepare('SELECT row_id, class, seq, msg_id, topic, payload FROM outbox WHERE row_id > ? ORDER BY row_id LIMIT ?');
+    this.deleteRow = db.prepare('DELETE FROM outbox WHERE row_id = ?');
+    this.countByClass = db.prepare('SELECT class, count(*) AS n FROM outbox GROUP BY class');
+    this.countAll = db.prepare('SELECT count(*) FROM outbox').pluck();
+  }
+
+  /** Creates the outbox tables if absent (one SQL transaction) and binds to the handle. */
+  static attach(db: SqliteDatabase, opts: OutboxOptions): Outbox {
+    db.transaction(() => { db.exec(OUTBOX_DDL); })();
+    return new Outbox(db, opts);
+  }
+
+  /**
+   * Attaches to the journal's own connection. The ledger does not hand its handle out, so it is taken from
+   * an empty `appendAll` (which writes no event) whose callback also creates the tables.
+   */
+  static attachJournal(journal: Pick<Journal, 'appendAll'>, opts: OutboxOptions): Outbox {
+    let handle: SqliteDatabase | undefined;
+    journal.appendAll([], (db) => {
+      db.exec(OUTBOX_DDL);
+      handle = db;
+    });
+    if (handle === undefined) throw new KioskError('KIOSK_E_INTERNAL', 'journal did not run the attach callback');
+    return new Outbox(handle, opts);
+  }
+
+  /**
+   * Stores one message with its final envelope (id, seq, times fixed now, so a re-publish after a crash is
+   * byte-identical). Takes the next seq of (terminal, class) in the same transaction: a rollback undoes both.
+   * Call it with the handle `appendAll` passes to its extra callback; outside a transaction it makes its own.
+   */
+  enqueue<D extends JsonObject>(db: SqliteDatabase, msg: OutboxMessage<D>): OutboxRow {
+    if (!isDurableClass(msg.class)) throw new KioskError('KIOSK_E_INTERNAL', `not a durable telemetry class: ${String(msg.class)}`);
+    const row = this.writer(db).enqueue(msg);
+    this.scheduleNotify();
+    return row;
+  }
+
+  /** Rows in order after `afterRowId` (0: from the oldest), at most `limit`. Peeking changes nothing. */
+  peek(limit: number, afterRowId = 0): OutboxRow[] {
+    if (!Number.isSafeInteger(limit) || limit < 0 || !Number.isSafeInteger(afterRowId)) {
+      throw new KioskError('KIOSK_E_INTERNAL', 'peek limit and cursor must be integers');
+    }
+    return (this.selectAfter.all(afterRowId, limit) as RawRow[]).map(toRow);
+  }
+
+  /** Deletes a delivered row (call on PUBACK only). False when it was already gone. */
+  ack(rowId: number): boolean {
+    return this.deleteRow.run(rowId).changes === 1;
+  }
+
+  depth(): OutboxDepth {
+    const out: Record<DurableClass, number> = { transaction: 0, alarm: 0, collection: 0 };
+    for (const r of this.countByClass.all() as { class: string; n: number }[]) if (isDurableClass(r.class)) out[r.class] = r.n;
+    return out;
+  }
+
+  /** Rows waiting, all classes. */
+  size(): number {
+    return Number(this.countAll.get());
+  }
+
+  /**
+   * Called (once per burst, after the current synchronous work — so after the enqueuing SQL transaction has
+   * committed or rolled back) whenever something was enqueued. The publisher drains on it.
+   */
+  onEnqueue(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => { this.listeners.delete(fn); };
+  }
+
+  /** The `transactions` projection's currency and biller, read through the caller's handle. */
+  transactionFacts(db: SqliteDatabase, txId: string): { currency: string | null; billerId: string | null } {
+    const r = this.writer(db).txRow.get(txId) as { currency: string; biller_id: string } | undefined;
+    return { currency: r?.currency ?? null, billerId: r?.biller_id ?? null };
+  }
+
+  private writer(db: SqliteDatabase): WriteStatements {
+    let w = this.writers.get(db);
+    if (w) return w;
+    const nextSeq = db.prepare(
+      'INSERT INTO outbox_seq (terminal, class, last) VALUES (?, ?, 1) ON CONFLICT (terminal, class) DO UPDATE SET last = last + 1 RETURNING last',
+    ).pluck();
+    const insert = db.prepare('INSERT INTO outbox (class, seq, msg_id, topic, payload) VALUES (?, ?, ?, ?, ?)');
+    const txRow = db.prepare('SELECT currency, biller_id FROM transactions WHERE tx_id = ?');
+    // Nested inside appendAll's transaction, better-sqlite3 turns this into a savepoint.
+    const enqueue = db.transaction((msg: OutboxMessage): OutboxRow => {
+      const seq = Number(nextSeq.get(this.o.terminal, msg.class));
+      const env: Envelope = makeEnvelope(
+        { id: this.newId(), wallMs: this.o.clock.wallMs(), monoMs: this.o.clock.monoMs(), boot: this.o.bootId, seq, terminal: this.o.terminal, fleet: this.o.fleet },
+        msg.class, msg.kind, msg.data,
+      );
+      const topic = this.topics.event(msg.class);
+      const payload = encodeEnvelope(env);
+      const res = insert.run(msg.class, seq, env.id, topic, payload);
+      return { rowId: Number(res.lastInsertRowid), class: msg.class, id: env.id, seq, topic, payload };
+    });
+    w = { nextSeq, insert, txRow, enqueue };
+    this.writers.set(db, w);
+    return w;
+  }
+
+  private scheduleNotify(): void {
+    if (this.notifyQueued) return;
+    this.notifyQueued = true;
+    queueMicrotask(() => {
+      this.notifyQueued = false;
+      for (const fn of [...this.listeners]) fn();
+    });
+  }
+}
+
+function toRow(r: RawRow): OutboxRow {
+  // Our own rows, written with a checked class.
+  return { rowId: r.row_id, class: r.class as DurableClass, id: r.msg_id, seq: r.seq, topic: r.topic, payload: r.payload };
+}
+
+/** What the transaction event carries: amounts and ids only — no account, barcode or anything personal. */
+export interface TransactionEventData extends JsonObject {
+  readonly txId: string;
+  readonly outcome: string;
+  readonly paid: number;
+  readonly surplus: number;
+  readonly currency: string | null;
+  readonly billerId: string | null;
+}
+
+/**
+ * The Kiosk's `onAppend`: inside the journal's SQL transaction, enqueues one `events/transaction` message
+ * per `tx.closed` record. An exception later in that transaction rolls the outbox row back with the journal.
+ */
+export function transactionOutboxHook(outbox: Outbox): (records: readonly JournalRecord[], db: SqliteDatabase) => void {
+  return (records, db) => {
+    for (const r of records) {
+      if (r.type !== 'tx.closed') continue;
+      const facts = outbox.transactionFacts(db, r.txId);
+      const data: TransactionEventData = { txId: r.txId, outcome: r.outcome, paid: r.paid, surplus: r.surplus, currency: facts.currency, billerId: facts.billerId };
+      outbox.enqueue(db, { class: 'transaction', kind: 'tx.closed', data });
+    }
+  };
+}

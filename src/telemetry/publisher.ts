@@ -1,0 +1,505 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { connect as mqttConnect, type IClientOptions, type IClientPublishOptions } from 'mqtt';
+import type { Logger } from 'pino';
+import type { Clock, DeviceStatus, TimerHandle, Timers } from '../hal/index.js';
+import { TypedEmitter } from '../hal/index.js';
+import { encodeEnvelope, LiveSeq, makeEnvelope, type Envelope, type JsonObject, type LiveClass } from './envelope.js';
+import { createProcessSampler, type ProcessSample, type ProcessSampler } from './health.js';
+import type { Outbox, OutboxRow } from './outbox.js';
+import { terminalTopics, type TerminalTopics } from './topics.js';
+
+/** One broker as the config's `telemetry.brokers[]` describes it. */
+export interface BrokerSettings {
+  readonly url: string;
+  readonly protocolVersion: 4 | 5;
+  readonly username?: string | undefined;
+  readonly passwordFile?: string | undefined;
+  readonly caFile?: string | undefined;
+  readonly certFile?: string | undefined;
+  readonly keyFile?: string | undefined;
+}
+
+/** The part of the config's `telemetry` section the publisher uses. */
+export interface TelemetrySettings {
+  readonly brokers: readonly BrokerSettings[];
+  readonly heartbeatMs: number;
+  readonly topicPrefix: string;
+}
+
+/** The few MqttClient members the publisher uses: the seam tests replace. */
+export interface MqttClientLike {
+  on(event: 'connect', fn: () => void): unknown;
+  on(event: 'close', fn: () => void): unknown;
+  on(event: 'error', fn: (err: Error) => void): unknown;
+  publish(topic: string, message: string | Buffer, opts: IClientPublishOptions, callback?: (err?: Error) => void): unknown;
+  end(force?: boolean, opts?: object, cb?: () => void): unknown;
+}
+
+export type MqttConnect = (url: string, options: IClientOptions) => MqttClientLike;
+
+export interface BackoffSettings {
+  /** First retry delay (before jitter). */
+  readonly initialMs: number;
+  /** Cap of the doubling delay. */
+  readonly maxMs: number;
+}
+
+export interface TelemetryPublisherOptions {
+  readonly telemetry: TelemetrySettings;
+  readonly terminal: string;
+  readonly fleet: string;
+  readonly outbox: Outbox;
+  readonly clock: Clock;
+  readonly timers: Timers;
+  readonly bootId: string;
+  /** kioskd's version, published in the retained state. */
+  readonly version: string;
+  readonly logger?: Logger;
+  readonly mqttConnect?: MqttConnect;
+  /** Service name in the state document; 'kioskd' by default. */
+  readonly service?: string;
+  /** How many times this board has booted, if the runtime keeps count. */
+  readonly bootCount?: number;
+  readonly backoff?: Partial<BackoffSettings>;
+  /** In [0, 1); Math.random by default. Jitter spreads a fleet's reconnects after a broker outage. */
+  readonly random?: () => number;
+  /** Outbox rows published and not yet PUBACKed, at most. Default 32. */
+  readonly inflightWindow?: number;
+  readonly keepaliveSec?: number;
+  readonly connectTimeoutMs?: number;
+  /** Default `kioskd-{fleet}-{terminal}`: stable, so a reconnect takes the old session over. */
+  readonly clientId?: string;
+  readonly readFile?: (path: string) => Buffer;
+  readonly processSampler?: ProcessSampler;
+  readonly newId?: () => string;
+}
+
+export interface TelemetryStatus {
+  readonly connected: boolean;
+  /** The broker in use or being tried. */
+  readonly broker: string;
+  /** Outbox rows not yet acknowledged, all classes. */
+  readonly outboxDepth: number;
+  readonly lastError?: string;
+}
+
+export interface TelemetryEvents extends Record<string, unknown> {
+  status: TelemetryStatus;
+}
+
+/** What the publisher needs from the runtime's Kiosk (structural: telemetry does not import runtime). */
+export interface KioskTelemetrySource {
+  on(event: 'state', fn: (p: { readonly fsm: string; readonly service: string; readonly reasons: readonly string[] }) => void): () => void;
+  on(event: 'device', fn: (p: { readonly device: string; readonly status: DeviceStatus }) => void): () => void;
+  on(event: 'journal', fn: (p: unknown) => void): () => void;
+  serviceState(): { readonly service: string; readonly reasons: readonly string[] };
+  state(): { readonly name: string };
+}
+
+interface ServiceView {
+  service: string;
+  fsm: string;
+  reasons: readonly string[];
+}
+
+const DEFAULT_BACKOFF: BackoffSettings = { initialMs: 1000, maxMs: 60_000 };
+
+/**
+ * Publishes one terminal's telemetry over MQTT.js: retained `state` (online birth; the offline one is the
+ * Will), retained `devices`, the QoS 0 heartbeat on `health`, and the SQLite outbox drained in order at
+ * QoS 1 — a row is deleted only in its PUBACK callback, so nothing is lost while offline or across a crash.
+ *
+ * Reconnection is ours, not MQTT.js's (`reconnectPeriod: 0`): each attempt is a fresh client after an
+ * exponential, jittered delay — also after a refused CONNACK, which MQTT.js would not retry by default —
+ * rotating through the configured brokers, with a Will whose `connection` number matches the birth.
+ */
+export class TelemetryPublisher {
+  private readonly emitter: TypedEmitter<TelemetryEvents>;
+  private readonly topics: TerminalTopics;
+  private readonly seq = new LiveSeq();
+  private readonly connectFn: MqttConnect;
+  private readonly newId: () => string;
+  private readonly window: number;
+  private readonly backoff: BackoffSettings;
+  private readonly sampler: ProcessSampler;
+  private readonly ownSampler: boolean;
+  private readonly startedMono: number;
+
+  private client: MqttClientLike | undefined;
+  private connected = false;
+  private started = false;
+  private stopped = false;
+  private brokerIndex = 0;
+  /** Consecutive attempts that ended without a connection. */
+  private failures = 0;
+  private retryTimer: TimerHandle | undefined;
+  private heartbeatTimer: TimerHandle | undefined;
+  private lastError: string | undefined;
+  private lastStatus = '';
+
+  /** Connections made so far; the Will and the birth of one connection carry the same number. */
+  private connection = 0;
+  private pendingWill: Envelope | undefined;
+  private activeWill: Envelope | undefined;
+
+  private readonly inflight = new Set<number>();
+  /** Row id of the last outbox row published on the current connection. */
+  private cursor = 0;
+  private draining = false;
+
+  private view: ServiceView = { service: 'starting', fsm: 'idle', reasons: [] };
+  private readonly devices = new Map<string, DeviceStatus>();
+  private devicesQueued = false;
+  private readonly unsubscribe: (() => void)[] = [];
+
+  constructor(private readonly o: TelemetryPublisherOptions) {
+    this.emitter = new TypedEmitter<TelemetryEvents>((err) => o.logger?.error({ err }, 'telemetry status listener failed'));
+    this.topics = terminalTopics({ prefix: o.telemetry.topicPrefix, fleet: o.fleet, terminal: o.terminal });
+    this.connectFn = o.mqttConnect ?? ((url, opts) => mqttConnect(url, opts));
+    this.newId = o.newId ?? randomUUID;
+    this.window = Math.max(1, o.inflightWindow ?? 32);
+    this.backoff = { ...DEFAULT_BACKOFF, ...o.backoff };
+    this.ownSampler = o.processSampler === undefined;
+    this.sampler = o.processSampler ?? createProcessSampler();
+    this.startedMono = o.clock.monoMs();
+    this.unsubscribe.push(o.outbox.onEnqueue(() => { this.drain(); this.publishStatus(); }));
+  }
+
+  on<K extends keyof TelemetryEvents & string>(event: K, fn: (p: TelemetryEvents[K]) => void): () => void {
+    return this.emitter.on(event, fn);
+  }
+
+  /** Starts connecting and the heartbeat. Never throws for network trouble: see `status()`. */
+  start(): void {
+    if (this.started || this.stopped) return;
+    this.started = true;
+    this.heartbeatTimer = this.o.timers.setInterval(() => this.tick(), this.o.telemetry.heartbeatMs);
+    if (this.o.telemetry.brokers.length === 0) {
+      this.setError('no broker configured');
+      return;
+    }
+    this.attempt();
+  }
+
+  /**
+   * Publishes the offline state (the same message as the Will) and disconnects cleanly. Bounded by
+   * `timeoutMs`; undelivered outbox rows stay for the next run.
+   */
+  async stop(timeoutMs = 2000): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.o.timers.clearInterval(this.heartbeatTimer);
+    this.o.timers.clearTimeout(this.retryTimer);
+    for (const off of this.unsubscribe.splice(0)) off();
+    const client = this.client;
+    const will = this.activeWill;
+    this.client = undefined;
+    this.inflight.clear();
+    if (client && this.connected && will) {
+      await this.within(timeoutMs, (done) => client.publish(this.topics.state, encodeEnvelope(will), { qos: 1, retain: true }, () => done()));
+      await this.within(timeoutMs, (done) => client.end(false, {}, () => done()));
+    } else if (client) {
+      client.end(true);
+    }
+    this.connected = false;
+    if (this.ownSampler) this.sampler.stop();
+    this.publishStatus();
+  }
+
+  status(): TelemetryStatus {
+    let outboxDepth = 0;
+    try {
+      outboxDepth = this.o.outbox.size();
+    } catch (e) {
+      this.lastError = messageOf(e);
+    }
+    const broker = this.o.telemetry.brokers[this.brokerIndex]?.url ?? '';
+    return this.lastError === undefined
+      ? { connected: this.connected, broker, outboxDepth }
+      : { connected: this.connected, broker, outboxDepth, lastError: this.lastError };
+  }
+
+  /** Updates the retained state document (published now when connected, else at the next birth). */
+  setServiceState(s: { readonly service: string; readonly fsm?: string; readonly reasons?: readonly string[] }): void {
+    this.view = { service: s.service, fsm: s.fsm ?? this.view.fsm, reasons: s.reasons ?? this.view.reasons };
+    if (this.connected) this.publishLive('state', 'online', this.stateData(true), { qos: 1, retain: true });
+  }
+
+  /** Records one device's status; the retained devices document is republished once per burst. */
+  setDevice(name: string, status: DeviceStatus): void {
+    this.devices.set(name, { state: status.state, reason: status.reason, text: status.text });
+    if (this.devicesQueued) return;
+    this.devicesQueued = true;
+    queueMicrotask(() => {
+      this.devicesQueued = false;
+      if (this.connected) this.publishDevices();
+    });
+  }
+
+  /** Drains the outbox now (the outbox also wakes the publisher after every enqueue). */
+  kick(): void {
+    this.drain();
+  }
+
+  /** Follows the Kiosk's state and device events and its journal appends. Returns the unsubscribe. */
+  attachKiosk(kiosk: KioskTelemetrySource): () => void {
+    const s = kiosk.serviceState();
+    this.setServiceState({ service: s.service, fsm: kiosk.state().name, reasons: s.reasons });
+    const offs = [
+      kiosk.on('state', (p) => this.setServiceState({ service: p.service, fsm: p.fsm, reasons: p.reasons })),
+      kiosk.on('device', (p) => this.setDevice(p.device, p.status)),
+      kiosk.on('journal', () => this.kick()),
+    ];
+    const off = (): void => { for (const f of offs.splice(0)) f(); };
+    this.unsubscribe.push(off);
+    return off;
+  }
+
+  // ---- connection -------------------------------------------------------------------------------
+
+  private attempt(): void {
+    this.retryTimer = undefined;
+    if (this.stopped) return;
+    const broker = this.o.telemetry.brokers[this.brokerIndex];
+    if (!broker) return;
+    // One Will per connection: kept across failed attempts, replaced once a connection used it.
+    this.pendingWill ??= this.envelope('state', 'offline', this.stateData(false, this.connection + 1));
+    let client: MqttClientLike;
+    try {
+      client = this.connectFn(broker.url, this.clientOptions(broker, this.pendingWill));
+    } catch (e) {
+      this.setError(messageOf(e));
+      this.scheduleRetry(false);
+      return;
+    }
+    this.client = client;
+    client.on('error', (err) => { if (this.client === client) this.setError(messageOf(err)); });
+    client.on('connect', () => { if (this.client === client) this.onConnect(client); });
+    client.on('close', () => { if (this.client === client) this.onClose(client); });
+  }
+
+  private clientOptions(broker: BrokerSettings, will: Envelope): IClientOptions {
+    const read = this.o.readFile ?? ((p: string) => readFileSync(p));
+    const opts: IClientOptions = {
+      protocolVersion: broker.protocolVersion,
+      clientId: this.o.clientId ?? `kioskd-${this.o.fleet}-${this.o.terminal}`,
+      clean: true,
+      keepalive: this.o.keepaliveSec ?? 30,
+      connectTimeout: this.o.connectTimeoutMs ?? 10_000,
+      // Reconnection, backoff and CONNACK refusals are handled here (see the class comment).
+      reconnectPeriod: 0,
+      reconnectOnConnackError: false,
+      // Never buffer QoS 0 (heartbeats) in memory while offline.
+      queueQoSZero: false,
+      will: { topic: this.topics.state, payload: Buffer.from(encodeEnvelope(will)), qos: 1, retain: true },
+    };
+    if (broker.username !== undefined) opts.username = broker.username;
+    // A trailing newline in a secret file is an editor's, not part of the password.
+    if (broker.passwordFile !== undefined) opts.password = read(broker.passwordFile).toString('utf8').replace(/\r?\n$/, '');
+    if (broker.caFile !== undefined) opts.ca = read(broker.caFile);
+    if (broker.certFile !== undefined) opts.cert = read(broker.certFile);
+    if (broker.keyFile !== undefined) opts.key = read(broker.keyFile);
+    return opts;
+  }
+
+  private onConnect(client: MqttClientLike): void {
+    this.connected = true;
+    this.failures = 0;
+    this.connection += 1;
+    this.activeWill = this.pendingWill;
+    this.pendingWill = undefined;
+    this.lastError = undefined;
+    this.cursor = 0;
+    this.inflight.clear();
+    this.o.logger?.info({ broker: this.o.telemetry.brokers[this.brokerIndex]?.url, connection: this.connection }, 'telemetry connected');
+    this.publishLive('state', 'online', this.stateData(true), { qos: 1, retain: true }, client);
+    this.publishDevices();
+    this.drain();
+    this.publishStatus();
+  }
+
+  private onClose(client: MqttClientLike): void {
+    const wasConnected = this.connected;
+    this.client = undefined;
+    this.connected = false;
+    // In-flight rows stay in the outbox and go again, same id and seq, on the next connection.
+    this.inflight.clear();
+    this.cursor = 0;
+    client.end(true);
+    if (wasConnected) this.o.logger?.warn({ connection: this.connection, err: this.lastError }, 'telemetry connection lost');
+    this.publishStatus();
+    if (!this.stopped) this.scheduleRetry(wasConnected);
+  }
+
+  private scheduleRetry(wasConnected: boolean): void {
+    // A broker that never answered: try the next one. A lost connection: the same one first.
+    if (!wasConnected && this.o.telemetry.brokers.length > 1) this.brokerIndex = (this.brokerIndex + 1) % this.o.telemetry.brokers.length;
+    this.failures += 1;
+    const base = Math.min(this.backoff.maxMs, this.backoff.initialMs * 2 ** Math.min(this.failures - 1, 30));
+    const r = (this.o.random ?? Math.random)();
+    const delay = Math.round(base / 2 + (base / 2) * r);
+    this.o.timers.clearTimeout(this.retryTimer);
+    this.retryTimer = this.o.timers.setTimeout(() => this.attempt(), delay);
+  }
+
+  // ---- publishing -------------------------------------------------------------------------------
+
+  private drain(): void {
+    const client = this.client;
+    if (!client || !this.connected || this.draining) return;
+    this.draining = true;
+    try {
+      while (this.inflight.size < this.window) {
+        const rows = this.o.outbox.peek(this.window - this.inflight.size, this.cursor);
+        if (rows.length === 0) break;
+        for (const row of rows) {
+          this.inflight.add(row.rowId);
+          this.cursor = row.rowId;
+          client.publish(row.topic, row.payload, { qos: 1 }, (err) => this.onPuback(client, row, err));
+        }
+      }
+    } catch (e) {
+      this.setError(messageOf(e));
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private onPuback(client: MqttClientLike, row: OutboxRow, err: Error | undefined): void {
+    // Without a PUBACK the row stays: it goes again on the next connection.
+    if (err) {
+      if (client === this.client) this.setError(messageOf(err));
+      return;
+    }
+    try {
+      this.o.outbox.ack(row.rowId);
+    } catch (e) {
+      this.setError(messageOf(e));
+    }
+    if (client === this.client) {
+      this.inflight.delete(row.rowId);
+      this.drain();
+    }
+    this.publishStatus();
+  }
+
+  private tick(): void {
+    if (this.connected) {
+      const sample: ProcessSample = this.sampler.sample();
+      let byClass: JsonObject = {};
+      let depth = 0;
+      try {
+        byClass = { ...this.o.outbox.depth() };
+        depth = this.o.outbox.size();
+      } catch (e) {
+        this.setError(messageOf(e));
+      }
+      this.publishLive('health', 'heartbeat', {
+        uptimeMs: Math.floor(this.o.clock.monoMs() - this.startedMono),
+        loopLagP99Ms: sample.loopLagP99Ms,
+        loopLagMaxMs: sample.loopLagMaxMs,
+        rssBytes: sample.rssBytes,
+        outboxDepth: depth,
+        outbox: byClass,
+        service: this.view.service,
+        fsm: this.view.fsm,
+        connection: this.connection,
+      }, { qos: 0, retain: false });
+      // Safety net: rows enqueued by anything that bypassed onEnqueue still go out.
+      this.drain();
+    }
+    this.publishStatus();
+  }
+
+  private publishDevices(): void {
+    const devices: Record<string, JsonObject> = {};
+    for (const [name, s] of this.devices) devices[name] = { state: s.state, reason: s.reason, text: s.text };
+    this.publishLive('devices', 'devices', { devices }, { qos: 1, retain: true });
+  }
+
+  /** Live messages are never stored: when there is no connection they are simply not sent. */
+  private publishLive(cls: LiveClass, kind: string, data: JsonObject, opts: IClientPublishOptions, client = this.client): void {
+    if (!client || !this.connected) return;
+    const env = this.envelope(cls, kind, data);
+    const withExpiry = this.o.telemetry.brokers[this.brokerIndex]?.protocolVersion === 5 && cls === 'health'
+      // MQTT 5: a heartbeat older than two periods is worthless to anyone.
+      ? { ...opts, properties: { messageExpiryInterval: Math.ceil((2 * this.o.telemetry.heartbeatMs) / 1000) } }
+      : opts;
+    client.publish(this.topicOf(cls), encodeEnvelope(env), withExpiry, (err) => {
+      if (err && client === this.client) this.setError(messageOf(err));
+    });
+  }
+
+  private topicOf(cls: LiveClass): string {
+    switch (cls) {
+      case 'state': return this.topics.state;
+      case 'health': return this.topics.health;
+      case 'devices': return this.topics.devices;
+      case 'reply': return this.topics.reply;
+    }
+  }
+
+  private envelope(cls: LiveClass, kind: string, data: JsonObject): Envelope {
+    return makeEnvelope(
+      { id: this.newId(), wallMs: this.o.clock.wallMs(), monoMs: this.o.clock.monoMs(), boot: this.o.bootId, seq: this.seq.take(cls), terminal: this.o.terminal, fleet: this.o.fleet },
+      cls, kind, data,
+    );
+  }
+
+  /**
+   * The state document. `connection` pairs an offline Will with its birth: a consumer applies an offline
+   * only when its (boot, connection) matches the online it holds — a late Will of an older connection
+   * must not overwrite a newer birth.
+   */
+  private stateData(online: boolean, connection = this.connection): JsonObject {
+    const base: JsonObject = {
+      online,
+      connection,
+      service: this.o.service ?? 'kioskd',
+      version: this.o.version,
+      ...(this.o.bootCount === undefined ? {} : { bootCount: this.o.bootCount }),
+    };
+    return online ? { ...base, serviceState: this.view.service, fsm: this.view.fsm, reasons: [...this.view.reasons] } : base;
+  }
+
+  // ---- status -----------------------------------------------------------------------------------
+
+  private setError(message: string): void {
+    if (this.lastError === message) return;
+    this.lastError = message;
+    this.o.logger?.warn({ err: message }, 'telemetry error');
+    this.publishStatus();
+  }
+
+  private publishStatus(): void {
+    const s = this.status();
+    const key = JSON.stringify(s);
+    if (key === this.lastStatus) return;
+    this.lastStatus = key;
+    this.emitter.emit('status', s);
+  }
+
+  /** Waits for `fn` to call done, or `ms` on the injected timers, whichever is first. */
+  private within(ms: number, fn: (done: () => void) => void): Promise<void> {
+    return new Promise((resolve) => {
+      let settled = false;
+      const finish = (): void => {
+        if (settled) return;
+        settled = true;
+        this.o.timers.clearTimeout(timer);
+        resolve();
+      };
+      const timer = this.o.timers.setTimeout(finish, ms);
+      try {
+        fn(finish);
+      } catch {
+        finish();
+      }
+    });
+  }
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

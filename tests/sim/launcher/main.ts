@@ -1,0 +1,204 @@
+/**
+ * `npm start`: the simulated kiosk. The real runtime (config, journal, FSM, biller client, telemetry)
+ * runs on simulated devices with an embedded MQTT broker; a terminal UI shows the LCD and takes keys.
+ * When stdout is not a terminal, each screen change is printed as a plain line and stdin lines are read
+ * as keys (e.g. `echo 1c` scans the first sample bill and presses CASH).
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { CONFIG_EXIT_CODE, formatConfigIssues } from '../../../src/config/index.js';
+import { toKioskError } from '../../../src/errors/index.js';
+import { formatMinor } from '../../../src/money/index.js';
+import { createLogger } from '../../../src/runtime/logger.js';
+import { startSimKiosk, type SimKiosk } from '../harness.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from './broker.js';
+import { keyMap, type Action } from './keys.js';
+import { attachTelemetry, type SimTelemetry } from './telemetry.js';
+import { renderView, type ViewModel } from './view.js';
+
+const USAGE = `usage: npm start -- [--broker-port N] [--data-dir DIR] [--fresh] [--lines]
+
+  --broker-port N  embedded MQTT broker port on 127.0.0.1 (default: config, 1883; 0 = any free port)
+  --data-dir DIR   journal, settings and log (default: var/sim)
+  --fresh          start with an empty journal
+  --lines          plain line output even on a terminal`;
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      'broker-port': { type: 'string' }, 'data-dir': { type: 'string' }, fresh: { type: 'boolean' },
+      lines: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) { process.stdout.write(`${USAGE}\n`); return 0; }
+  const dataDir = values['data-dir'] ?? join(process.cwd(), 'var', 'sim');
+  if (values.fresh) rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(dataDir, { recursive: true });
+  const logPath = join(dataDir, 'kioskd.log');
+  const tty = process.stdout.isTTY === true && !values.lines;
+  const out = (s: string): void => { process.stdout.write(`${s}\n`); };
+
+  let broker: EmbeddedBroker;
+  const wantPort = values['broker-port'] !== undefined ? Number(values['broker-port']) : 1883;
+  try {
+    broker = await startEmbeddedBroker({ host: '127.0.0.1', port: wantPort });
+  } catch (err) {
+    // A busy default port should not stop a newcomer: take any free one and say so.
+    if (values['broker-port'] !== undefined) throw err;
+    broker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0 });
+    out(`[broker] port ${wantPort} is busy; the embedded broker listens on ${broker.port} instead`);
+  }
+
+  const logger = createLogger({ level: 'debug', destination: pino.destination({ dest: logPath, sync: false, mkdir: true }) });
+  let sim: SimKiosk;
+  try {
+    sim = await startSimKiosk({
+      dataDir, logger,
+      overrides: { telemetry: { brokers: [{ url: broker.url, protocolVersion: 4 }], embeddedBroker: { enabled: true, host: broker.host, port: broker.port } } },
+    });
+  } catch (err) {
+    await broker.stop();
+    const e = toKioskError(err);
+    if (e.code.startsWith('KIOSK_E_CONFIG')) { process.stderr.write(`invalid configuration: ${formatConfigIssues(e)}\n`); return CONFIG_EXIT_CODE; }
+    throw err;
+  }
+  const telemetry: SimTelemetry = attachTelemetry(sim, logger);
+  const { kiosk } = sim.runtime;
+  const samples = sim.biller.sampleBarcodes();
+  const keys = keyMap(samples);
+  const currency = sim.config.terminal.currency;
+
+  const view: ViewModel = {
+    title: `kioskd - simulated kiosk    ${sim.config.terminal.id}  ${sim.config.terminal.locale}  ${currency}   broker ${broker.url}`,
+    lcd: sim.devices.display.current().lines, lcdCols: sim.devices.display.geometry().cols,
+    samples, events: [], receipt: [], showReceipt: false,
+    status: { service: 'starting', fsm: 'idle', broker: 'connecting', outbox: 0, validator: 'closed', printer: 'closed', door: 'closed', log: logPath },
+  };
+  const event = (s: string): void => {
+    view.events.push(s);
+    if (view.events.length > 50) view.events.shift();
+    if (!tty) out(s);
+    redraw();
+  };
+
+  let pending = false;
+  const redraw = (): void => {
+    if (!tty || pending) return;
+    pending = true;
+    setImmediate(() => {
+      pending = false;
+      process.stdout.write(`\u001b[H${renderView(view).join('\u001b[K\n')}\u001b[K`);
+    });
+  };
+
+  kiosk.on('screen', ({ frame }) => {
+    view.lcd = frame.lines;
+    if (!tty) out(`[screen] ${frame.lines.filter(Boolean).join(' / ')}`);
+    redraw();
+  });
+  kiosk.on('state', (s) => { view.status.service = s.service; view.status.fsm = s.fsm; if (!tty) out(`[state] ${s.service} ${s.fsm}${s.reasons.length ? ` (${s.reasons.join(', ')})` : ''}`); redraw(); });
+  kiosk.on('device', ({ device, status }) => {
+    const text = `${status.state}${status.reason !== 'ok' ? ` (${status.reason})` : ''}`;
+    if (device === 'billValidator') view.status.validator = text;
+    if (device === 'receiptPrinter') view.status.printer = text;
+    redraw();
+  });
+  kiosk.on('journal', ({ stored }) => { for (const e of stored) event(`journal #${e.seq} ${e.type}${e.txId ? ` ${e.txId}` : ''}`); });
+  kiosk.on('transaction', (t) => event(`transaction ${t.txId} ${t.outcome} ${formatMinor(t.paid, currency)} ${currency}`));
+  kiosk.on('receipt', (r) => {
+    view.receipt = (sim.devices.receiptPrinter.lastText() ?? '').split('\n');
+    event(`receipt ${r.txId} ${r.printed ? 'printed' : 'NOT printed'}`);
+    if (!tty) for (const l of view.receipt) out(`[receipt] ${l}`);
+  });
+  kiosk.on('fault', (f) => event(`fault ${f.code} at ${f.where}`));
+  sim.devices.panel.on('door', (d) => { view.status.door = d.open ? 'OPEN' : 'closed'; redraw(); });
+  telemetry.onStatus((s) => {
+    view.status.broker = s.connected ? 'connected' : 'DISCONNECTED';
+    view.status.outbox = s.outboxDepth;
+    if (!tty) out(`[mqtt] ${view.status.broker}, outbox ${s.outboxDepth}`);
+    redraw();
+  });
+
+  const act = async (a: Action): Promise<void> => {
+    switch (a.kind) {
+      case 'scan': event(`scan: ${a.sample.label}`); sim.devices.scanner.scan(a.sample.code); return;
+      case 'note': {
+        const r = await sim.devices.billValidator.insert(a.value);
+        event(`insert ${formatMinor(a.value, currency)}: ${r}`);
+        return;
+      }
+      case 'button': sim.devices.panel.press(a.button); return;
+      case 'door': sim.devices.panel.setDoor(!sim.devices.panel.doorOpen()); return;
+      case 'unplug': {
+        const v = sim.devices.billValidator;
+        if (v.isPluggedIn()) { v.unplug(); event('validator unplugged'); } else { v.replug(); event('validator plugged in'); }
+        return;
+      }
+      case 'paper': {
+        const p = sim.devices.receiptPrinter;
+        const out = p.status().reason === 'paper-out';
+        p.setPaper(out ? 'ok' : 'out');
+        event(out ? 'paper loaded' : 'paper ran out');
+        return;
+      }
+      case 'broker':
+        if (broker.running()) { await broker.stop(); event('broker stopped'); } else { await broker.start(); event('broker started'); }
+        return;
+      case 'receipt': view.showReceipt = !view.showReceipt; redraw(); return;
+      case 'quit': await shutdown(); return;
+    }
+  };
+
+  let stopping = false;
+  let resolveDone: (code: number) => void = () => {};
+  const done = new Promise<number>((r) => { resolveDone = r; });
+  const shutdown = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    if (tty) process.stdout.write('\u001b[?25h\u001b[?1049l');
+    if (process.stdin.isTTY) process.stdin.setRawMode(false);
+    process.stdin.pause();
+    await telemetry.close();
+    await sim.close();
+    await broker.stop();
+    out('simulated kiosk stopped');
+    resolveDone(0);
+  };
+  process.once('SIGINT', () => void shutdown());
+  process.once('SIGTERM', () => void shutdown());
+
+  const onKeys = (text: string): void => {
+    for (const ch of text) {
+      const a = keys.get(ch) ?? keys.get(ch.toLowerCase());
+      if (a) void act(a).catch((err: unknown) => event(`error: ${toKioskError(err).code}`));
+    }
+  };
+  if (tty) {
+    process.stdout.write('\u001b[?1049h\u001b[?25l\u001b[2J');
+    if (process.stdin.isTTY) process.stdin.setRawMode(true);
+    process.stdin.setEncoding('utf8');
+    process.stdin.on('data', (d: string) => onKeys(d));
+  } else {
+    process.stdin.setEncoding('utf8');
+    let buf = '';
+    process.stdin.on('data', (d: string) => {
+      buf += d;
+      let i: number;
+      while ((i = buf.indexOf('\n')) >= 0) { onKeys(buf.slice(0, i).trim()); buf = buf.slice(i + 1); }
+    });
+  }
+
+  await kiosk.start();
+  out(`ready: ${kiosk.serviceState().service}, broker ${broker.url}, log ${logPath}`);
+  if (!tty) out(`keys: 1-${Math.min(9, samples.length)} scan a sample bill, a s d f g h insert 1/5/10/20/50/100, c cash, x cancel, m more time, o door, u unplug, p paper, b broker, Q quit`);
+  redraw();
+  return done;
+}
+
+main().then((code) => process.exit(code), (err: unknown) => {
+  process.stdout.write('\u001b[?25h');
+  process.stderr.write(`simulated kiosk failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
