@@ -95,7 +95,13 @@ export type JournalRecord =
   | { readonly type: 'tx.posted'; readonly txId: string; readonly billerRef: string }
   | { readonly type: 'tx.post-failed'; readonly txId: string; readonly code: string; readonly retryable: boolean }
   | { readonly type: 'tx.closed'; readonly txId: string; readonly outcome: Outcome; readonly paid: Minor; readonly surplus: Minor }
-  | { readonly type: 'receipt.printed'; readonly txId: string; readonly printed: boolean };
+  | { readonly type: 'receipt.printed'; readonly txId: string; readonly printed: boolean }
+  /**
+   * The validator's own stacked-note counter at a (re)connect beside the journal's credit count; `mismatch`
+   * is the difference in growth since the last snapshot of the same device (0 = agree). Written by the
+   * runtime, not the FSM: it is evidence for settlement and alarms, not a transaction fact.
+   */
+  | { readonly type: 'validator.counters'; readonly serial: string; readonly stacked: number; readonly credits: number; readonly mismatch: number };
 
 export type JournalRecordType = JournalRecord['type'];
 

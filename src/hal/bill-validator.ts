@@ -44,6 +44,11 @@ export interface BillValidatorEvents extends DeviceEvents {
   cashboxReplaced: Record<string, never>;
   stackerFull: Record<string, never>;
   fraudAttempt: { readonly value?: Minor };
+  /**
+   * The device's lifetime stacked-note counter, read at each (re)connect by drivers whose protocol has one
+   * (SSP GET COUNTERS). The runtime compares its growth with the journal's credits.
+   */
+  counters: { readonly stacked: number };
 }
 
 /** A credit handler journals the credit; the driver acknowledges the device only after it resolves. */

@@ -119,6 +119,8 @@ export class Journal {
   private readonly selectCashbox: SqliteStatement;
   private readonly selectTotals: SqliteStatement;
   private readonly selectLastSeq: SqliteStatement;
+  private readonly selectLastOfType: SqliteStatement;
+  private readonly selectCreditCount: SqliteStatement;
   private readonly appendTx: (records: readonly JournalRecord[], at: { wallMs: number; monoMs: number }, extra?: (db: SqliteDatabase) => void) => AppendResult;
 
   private constructor(
@@ -144,6 +146,9 @@ export class Journal {
        GROUP BY outcome, currency ORDER BY outcome, currency`,
     );
     this.selectLastSeq = db.prepare('SELECT max(seq) FROM events').pluck();
+    // Scans back from the newest event; used at device (re)connects only, not on a hot path.
+    this.selectLastOfType = db.prepare(`SELECT ${cols} FROM events WHERE type = ? ORDER BY seq DESC LIMIT 1`);
+    this.selectCreditCount = db.prepare('SELECT count(*) FROM credited_refs').pluck();
     const tx = db.transaction(this.appendInTransaction.bind(this));
     this.appendTx = (records, at, extra) => tx.immediate(records, at, extra);
   }
@@ -232,7 +237,7 @@ export class Journal {
           continue;
         }
       }
-      const txId = record.txId ?? null;
+      const txId = 'txId' in record ? record.txId : null;
       const res = this.insertEvent.run(record.type, txId, JSON.stringify(record), at.wallMs, at.monoMs, this.bootId);
       const seq = Number(res.lastInsertRowid);
       project(record, this.db, { seq, wallMs: at.wallMs }, LIVE_TABLES);
@@ -276,6 +281,17 @@ export class Journal {
   }
 
   /** Seq of the newest event, 0 for an empty journal. */
+  /** The newest event of one type, if any. */
+  lastOfType(type: JournalRecordType): StoredEvent | undefined {
+    const row = this.selectLastOfType.get(type) as RawEvent | undefined;
+    return row ? toEvent(row) : undefined;
+  }
+
+  /** Notes ever credited in this journal (each deviceRef once). */
+  creditCount(): number {
+    return Number(this.selectCreditCount.get());
+  }
+
   lastSeq(): number {
     const seq = this.selectLastSeq.get();
     return typeof seq === 'number' ? seq : 0;

@@ -66,7 +66,7 @@ function statements(db: SqliteDatabase, t: ProjectionTables): Statements {
 
 function refuse(record: JournalRecord, why: string): KioskError {
   return new KioskError('KIOSK_E_INTERNAL', `journal record ${record.type} refused: ${why}`, {
-    details: { type: record.type, txId: record.txId },
+    details: { type: record.type, txId: 'txId' in record ? record.txId : null },
   });
 }
 
@@ -128,6 +128,9 @@ export function project(
       if (s.txClose.run(record.outcome, at.seq, at.wallMs, record.txId).changes === 0) {
         throw refuse(record, 'no unclosed transaction');
       }
+      return;
+    case 'validator.counters':
+      // Evidence for reconciliation; it lives in `events` only.
       return;
     case 'receipt.printed':
       if (s.txReceipt.run(record.printed ? 1 : 0, record.txId).changes === 0) throw refuse(record, 'unknown transaction');

@@ -4,9 +4,11 @@ import type { KioskConfig } from '../config/index.js';
 import { systemClock, systemTimers, type Clock, type Timers } from '../hal/index.js';
 import { Journal, type SqliteDatabase } from '../ledger/index.js';
 import type { JournalRecord } from '../fsm/index.js';
+import { Outbox, TelemetryPublisher, journalOutboxHook } from '../telemetry/index.js';
 import { createBillerPort } from './biller-port.js';
 import { newBootId, newTransactionId } from './ids.js';
 import { Kiosk, type BillerPort, type KioskDevices } from './kiosk.js';
+import { kioskdVersion } from './version.js';
 
 export interface RuntimeParts {
   /** Validated configuration with paths already resolved. */
@@ -27,6 +29,10 @@ export interface Runtime {
   readonly kiosk: Kiosk;
   readonly journal: Journal;
   readonly bootId: string;
+  /** Present when telemetry is enabled in the configuration. */
+  readonly telemetry: TelemetryPublisher | undefined;
+  /** Starts telemetry (which never blocks on the broker), then the kiosk: devices, recovery, service. */
+  start(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -37,6 +43,11 @@ export function createRuntime(p: RuntimeParts): Runtime {
   const bootId = p.bootId ?? newBootId();
   const c = p.config;
   const journal = Journal.open({ path: c.journal.path, bootId, clock });
+  const identity = { prefix: c.telemetry.topicPrefix, fleet: c.terminal.fleet, terminal: c.terminal.id };
+  // The outbox lives in the journal's database so that a fact and its telemetry event commit together.
+  const outbox = c.telemetry.enabled ? Outbox.attachJournal(journal, { ...identity, bootId, clock }) : undefined;
+  const hooks = [outbox ? journalOutboxHook(outbox) : undefined, p.onAppend].filter((h) => h !== undefined);
+  const onAppend = hooks.length ? (records: readonly JournalRecord[], db: SqliteDatabase) => { for (const h of hooks) h(records, db); } : undefined;
   const biller = p.biller ?? createBillerPort(
     new HttpBillerGateway(
       { baseUrl: c.billing.gatewayUrl, timeoutMs: c.billing.timeoutMs, retries: c.billing.retries },
@@ -55,12 +66,23 @@ export function createRuntime(p: RuntimeParts): Runtime {
     journal, devices: p.devices, biller, clock, timers, logger: p.logger.child({ module: 'kiosk' }),
     newTxId: p.newTxId ?? (() => newTransactionId()),
     ...(p.clockSynced ? { clockSynced: p.clockSynced } : {}),
-    ...(p.onAppend ? { onAppend: p.onAppend } : {}),
+    ...(onAppend ? { onAppend } : {}),
   });
+  const telemetry = outbox ? new TelemetryPublisher({
+    telemetry: c.telemetry, terminal: c.terminal.id, fleet: c.terminal.fleet, outbox, clock, timers, bootId,
+    version: kioskdVersion(), logger: p.logger.child({ module: 'telemetry' }),
+  }) : undefined;
+  const detach = telemetry?.attachKiosk(kiosk);
   return {
-    kiosk, journal, bootId,
+    kiosk, journal, bootId, telemetry,
+    async start() {
+      telemetry?.start();
+      await kiosk.start();
+    },
     async close() {
       await kiosk.stop();
+      detach?.();
+      await telemetry?.stop();
       journal.close();
     },
   };

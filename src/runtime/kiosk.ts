@@ -11,6 +11,7 @@ import {
 } from '../hal/index.js';
 import type { Journal, SqliteDatabase, StoredEvent } from '../ledger/index.js';
 import type { Minor } from '../money/index.js';
+import { countersRecord } from './counters-check.js';
 import { NamedTimers } from './named-timers.js';
 import { buildReceipt } from './receipt/layout.js';
 import type { Locale } from './screens/catalogue.js';
@@ -63,6 +64,8 @@ export interface KioskEvents extends Record<string, unknown> {
   transaction: { readonly txId: string; readonly outcome: Outcome; readonly paid: Minor };
   device: { readonly device: string; readonly status: DeviceStatus };
   fault: { readonly code: ErrorCode | string; readonly where: string };
+  /** Something an operator must look at; durable alarms also go through the journal to the fleet. */
+  alarm: { readonly kind: string; readonly details: Readonly<Record<string, string | number>> };
 }
 
 const LOOKUP_NOT_FOUND: ReadonlySet<string> = new Set(['KIOSK_E_BILL_NOT_FOUND', 'KIOSK_E_BARCODE_UNKNOWN', 'KIOSK_E_BARCODE_CHECK']);
@@ -82,6 +85,8 @@ export class Kiosk {
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly unsubscribe: (() => void)[] = [];
   private lastDisplayed: Screen = { id: 'welcome' };
+  /** An escrow decision the validator has not taken yet (it was offline): re-issued when it is back. */
+  private pendingDecision: 'accept' | 'reject' | undefined;
 
   constructor(private readonly o: KioskOptions) {
     this.emitter = new TypedEmitter<KioskEvents>((err, event) => o.logger.error({ err, event }, 'kiosk listener failed'));
@@ -188,8 +193,8 @@ export class Kiosk {
         return;
       }
       case 'validator.disable': this.track('billValidator', () => devices.billValidator.disable()); return;
-      case 'validator.accept': this.track('billValidator', () => devices.billValidator.accept()); return;
-      case 'validator.reject': this.track('billValidator', () => devices.billValidator.reject()); return;
+      case 'validator.accept': this.decide('accept'); return;
+      case 'validator.reject': this.decide('reject'); return;
       case 'scanner.enable': this.track('scanner', () => devices.scanner.enable()); return;
       case 'scanner.disable': this.track('scanner', () => devices.scanner.disable()); return;
       case 'biller.lookup':
@@ -246,6 +251,19 @@ export class Kiosk {
     }
   }
 
+  /**
+   * Hands a journaled escrow decision to the validator. A driver that is offline keeps the note held and
+   * refuses the call; the decision is then re-issued when the validator is usable again.
+   */
+  private decide(decision: 'accept' | 'reject'): void {
+    const v = this.o.devices.billValidator;
+    this.pendingDecision = decision;
+    this.track('billValidator', async () => {
+      await (decision === 'accept' ? v.accept() : v.reject());
+      if (this.pendingDecision === decision) this.pendingDecision = undefined;
+    });
+  }
+
   /** Runs a device or network effect; its failure is logged and reported, never thrown into the loop. */
   private track(where: string, fn: () => Promise<void>): void {
     const p = this.safe(where, fn);
@@ -290,7 +308,8 @@ export class Kiosk {
         if (this.journalFailed) { this.track('billValidator', () => v.reject()); return; }
         this.dispatch({ type: 'note.escrow', value: n.value, currency: n.currency, channel: n.channel });
       })),
-      v.on('returned', () => guard('returned', () => this.dispatch({ type: 'note.returned' }))),
+      v.on('returned', () => guard('returned', () => { this.pendingDecision = undefined; this.dispatch({ type: 'note.returned' }); })),
+      v.on('counters', (c) => guard('counters', () => this.track('billValidator', () => this.checkCounters(c.stacked)))),
       devices.scanner.on('scan', (s) => guard('scan', () => {
         if (this.fsm.name === 'idle' || this.fsm.name === 'done') this.dispatch({ type: 'scanned', code: s.data, txId: this.o.newTxId() });
       })),
@@ -305,9 +324,23 @@ export class Kiosk {
     }
   }
 
+  /** Journals the validator's counters beside the journal's credits; a disagreement is an alarm. */
+  private async checkCounters(stacked: number): Promise<void> {
+    const { serial } = await this.o.devices.billValidator.identify();
+    const record = countersRecord(this.o.journal, serial, stacked);
+    this.append([record]);
+    if (record.mismatch !== 0) {
+      this.o.logger.error({ serial, stacked, credits: record.credits, mismatch: record.mismatch }, 'validator counters disagree with the journal');
+      this.emitter.emit('alarm', { kind: 'counter-mismatch', details: { serial, stacked, credits: record.credits, mismatch: record.mismatch } });
+    }
+  }
+
   /** Devices a cash payment needs; any of them unusable takes the terminal out of service. */
   private onDeviceStatus(name: string, status: DeviceStatus): void {
     this.emitter.emit('device', { device: name, status });
+    if (name === 'billValidator' && isUsable(status) && this.pendingDecision && this.o.devices.billValidator.escrowNote()) {
+      this.decide(this.pendingDecision);
+    }
     if (name === 'display') return;
     this.setReason(`device:${name}`, isUsable(status) ? undefined : `${name}-${status.reason}`);
   }

@@ -35,7 +35,7 @@ async function main(): Promise<number> {
   try {
     const devices = buildDevices(config, { clock: systemClock, timers: systemTimers, logger, currency: config.terminal.currency });
     runtime = createRuntime({ config, devices, logger });
-    await runtime.kiosk.start();
+    await runtime.start();
   } catch (err) {
     if (isKioskError(err, 'KIOSK_E_CONFIG_INVALID')) return configFailure(err);
     logger.fatal({ code: toKioskError(err).code }, 'kioskd failed to start');

@@ -27,6 +27,9 @@ export {
 export {
   Outbox,
   transactionOutboxHook,
+  alarmOutboxHook,
+  journalOutboxHook,
+  type AlarmEventData,
   type OutboxDepth,
   type OutboxMessage,
   type OutboxOptions,
@@ -38,6 +41,7 @@ export {
   TelemetryPublisher,
   type BackoffSettings,
   type BrokerSettings,
+  type KioskTelemetryEvents,
   type KioskTelemetrySource,
   type MqttClientLike,
   type MqttConnect,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { KioskError } from '../errors/index.js';
-import type { JournalRecord } from '../fsm/types.js';
+import type { JournalRecord, Outcome } from '../fsm/types.js';
 import type { Clock } from '../hal/clock.js';
 import type { Journal, SqliteDatabase, SqliteStatement } from '../ledger/index.js';
 import { encodeEnvelope, isDurableClass, makeEnvelope, type DurableClass, type Envelope, type JsonObject } from './envelope.js';
@@ -87,7 +87,7 @@ export class Outbox {
   private readonly listeners = new Set<() => void>();
   private notifyQueued = false;
 
-  private constructor(readonly db: SqliteDatabase, private readonly o: OutboxOptions) {
+  private constructor(db: SqliteDatabase, private readonly o: OutboxOptions) {
     this.topics = terminalTopics(o);
     this.newId = o.newId ?? randomUUID;
     this.selectAfter = db.prepare('SELECT row_id, class, seq, msg_id, topic, payload FROM outbox WHERE row_id > ? ORDER BY row_id LIMIT ?');
@@ -210,7 +210,7 @@ function toRow(r: RawRow): OutboxRow {
 /** What the transaction event carries: amounts and ids only — no account, barcode or anything personal. */
 export interface TransactionEventData extends JsonObject {
   readonly txId: string;
-  readonly outcome: string;
+  readonly outcome: Outcome;
   readonly paid: number;
   readonly surplus: number;
   readonly currency: string | null;
@@ -230,4 +230,32 @@ export function transactionOutboxHook(outbox: Outbox): (records: readonly Journa
       outbox.enqueue(db, { class: 'transaction', kind: 'tx.closed', data });
     }
   };
+}
+
+/** What an alarm event carries: a stable kind and numbers or ids only. */
+export interface AlarmEventData extends JsonObject {
+  readonly alarm: string;
+  readonly severity: 'warning' | 'critical';
+  readonly details: { readonly [key: string]: string | number };
+}
+
+/**
+ * Durable alarms that arise from journal facts, enqueued in the same SQL transaction as the fact so the
+ * fleet hears of them even if kioskd dies right after: a validator whose counters disagree with the journal.
+ */
+export function alarmOutboxHook(outbox: Outbox): (records: readonly JournalRecord[], db: SqliteDatabase) => void {
+  return (records, db) => {
+    for (const r of records) {
+      if (r.type === 'validator.counters' && r.mismatch !== 0) {
+        const data: AlarmEventData = { alarm: 'counter-mismatch', severity: 'critical', details: { serial: r.serial, stacked: r.stacked, credits: r.credits, mismatch: r.mismatch } };
+        outbox.enqueue(db, { class: 'alarm', kind: 'counter-mismatch', data });
+      }
+    }
+  };
+}
+
+/** Every journal-driven outbox producer, in one `onAppend`. */
+export function journalOutboxHook(outbox: Outbox): (records: readonly JournalRecord[], db: SqliteDatabase) => void {
+  const hooks = [transactionOutboxHook(outbox), alarmOutboxHook(outbox)];
+  return (records, db) => { for (const h of hooks) h(records, db); };
 }

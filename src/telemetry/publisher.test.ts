@@ -5,12 +5,11 @@ import type { IClientOptions, IClientPublishOptions } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TypedEmitter } from '../hal/emitter.js';
 import { ManualClock } from '../hal/clock.js';
-import type { DeviceStatus } from '../hal/device.js';
 import { Journal } from '../ledger/index.js';
 import type { Kiosk } from '../runtime/kiosk.js';
 import { parseEnvelope, type Envelope } from './envelope.js';
 import { Outbox } from './outbox.js';
-import { TelemetryPublisher, type KioskTelemetrySource, type MqttClientLike, type TelemetryPublisherOptions, type TelemetryStatus } from './publisher.js';
+import { TelemetryPublisher, type KioskTelemetryEvents, type KioskTelemetrySource, type MqttClientLike, type TelemetryPublisherOptions, type TelemetryStatus } from './publisher.js';
 
 // The runtime's Kiosk must satisfy the structural source attachKiosk takes.
 const kioskFits: (k: Kiosk) => KioskTelemetrySource = (k) => k;
@@ -278,9 +277,9 @@ describe('TelemetryPublisher heartbeat, state and devices', () => {
   });
 
   it('attachKiosk follows service state and devices (one devices publish per burst)', async () => {
-    const ev = new TypedEmitter<{ state: { fsm: string; service: string; reasons: readonly string[] }; device: { device: string; status: DeviceStatus }; journal: unknown }>();
+    const ev = new TypedEmitter<KioskTelemetryEvents & Record<string, unknown>>();
     const kiosk: KioskTelemetrySource = {
-      on: ((e: 'state' | 'device' | 'journal', fn: (p: never) => void) => ev.on(e, fn)) as KioskTelemetrySource['on'],
+      on: (e, fn) => ev.on(e, fn),
       serviceState: () => ({ service: 'recovering', reasons: [] }),
       state: () => ({ name: 'idle' }),
     };

@@ -88,11 +88,17 @@ export interface TelemetryEvents extends Record<string, unknown> {
   status: TelemetryStatus;
 }
 
+/** The Kiosk events the publisher follows (a subset of the runtime's KioskEvents). */
+export interface KioskTelemetryEvents {
+  state: { readonly fsm: string; readonly service: string; readonly reasons: readonly string[] };
+  device: { readonly device: string; readonly status: DeviceStatus };
+  /** Emitted after a journal append committed: a cue to drain the outbox. */
+  journal: unknown;
+}
+
 /** What the publisher needs from the runtime's Kiosk (structural: telemetry does not import runtime). */
 export interface KioskTelemetrySource {
-  on(event: 'state', fn: (p: { readonly fsm: string; readonly service: string; readonly reasons: readonly string[] }) => void): () => void;
-  on(event: 'device', fn: (p: { readonly device: string; readonly status: DeviceStatus }) => void): () => void;
-  on(event: 'journal', fn: (p: unknown) => void): () => void;
+  on<K extends keyof KioskTelemetryEvents>(event: K, fn: (p: KioskTelemetryEvents[K]) => void): () => void;
   serviceState(): { readonly service: string; readonly reasons: readonly string[] };
   state(): { readonly name: string };
 }

@@ -9,11 +9,12 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { loadConfig, type KioskConfig } from '../../src/config/index.js';
-import type { JsonObject } from '../../src/config/merge.js';
+import { deepMerge, type JsonObject } from '../../src/config/merge.js';
 import type { Clock, Timers } from '../../src/hal/index.js';
 import { createLogger } from '../../src/runtime/logger.js';
 import { createRuntime, type Runtime, type RuntimeParts } from '../../src/runtime/compose.js';
 import { startBillerSim, type BillerSim } from './biller/index.js';
+import { cashConfig, fakeCash, wireCash, type CashKind, type CashSim, type WireSimOptions } from './cash.js';
 import { createFakeDevices, type FakeDevices } from './fakes/index.js';
 
 export interface SimKioskOptions {
@@ -28,11 +29,16 @@ export interface SimKioskOptions {
   readonly newTxId?: () => string;
   readonly billerPort?: number;
   readonly onAppend?: RuntimeParts['onAppend'];
+  /** The bill validator: the HAL fake (default) or a real driver on a wire-level simulator. */
+  readonly validator?: CashKind;
+  readonly wireSim?: WireSimOptions;
 }
 
 export interface SimKiosk {
   readonly runtime: Runtime;
   readonly devices: FakeDevices;
+  /** The bill validator in use and what a customer does with it. */
+  readonly cash: CashSim;
   readonly biller: BillerSim;
   readonly config: KioskConfig;
   readonly dataDir: string;
@@ -46,16 +52,17 @@ export async function startSimKiosk(opts: SimKioskOptions = {}): Promise<SimKios
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'kioskd-sim-'));
   const biller = await startBillerSim({ host: '127.0.0.1', ...(opts.billerPort !== undefined ? { port: opts.billerPort } : {}) });
   const logLines: string[] = [];
+  const cash = cashConfig(opts.validator ?? 'fake');
   try {
     const loaded = await loadConfig({
       profile: 'sim',
       env: {},
-      overrides: {
+      overrides: deepMerge({
         journal: { path: join(dataDir, 'journal.db') },
         settings: { path: join(dataDir, 'settings.json') },
         billing: { gatewayUrl: biller.url },
-        ...(opts.overrides ?? {}),
-      },
+        devices: { billValidator: cash.block },
+      }, opts.overrides ?? {}),
     });
     const config = loaded.config;
     const logger = opts.logger ?? createLogger({
@@ -63,16 +70,18 @@ export async function startSimKiosk(opts: SimKioskOptions = {}): Promise<SimKios
       destination: new Writable({ write(chunk: Buffer, _enc, cb) { logLines.push(chunk.toString('utf8')); cb(); } }),
     });
     const devices = createFakeDevices({ currency: config.terminal.currency });
+    const kind = opts.validator ?? 'fake';
+    const cashSim = kind === 'fake' ? fakeCash(devices.billValidator) : wireCash(kind, config, cash.path, logger, opts.clock, opts.timers, opts.wireSim);
     const runtime = createRuntime({
       config, logger,
-      devices: { billValidator: devices.billValidator, scanner: devices.scanner, receiptPrinter: devices.receiptPrinter, display: devices.display, panel: devices.panel },
+      devices: { billValidator: cashSim.validator, scanner: devices.scanner, receiptPrinter: devices.receiptPrinter, display: devices.display, panel: devices.panel },
       ...(opts.clock ? { clock: opts.clock } : {}),
       ...(opts.timers ? { timers: opts.timers } : {}),
       ...(opts.newTxId ? { newTxId: opts.newTxId } : {}),
       ...(opts.onAppend ? { onAppend: opts.onAppend } : {}),
     });
     return {
-      runtime, devices, biller, config, dataDir, logLines,
+      runtime, devices, biller, config, dataDir, logLines, cash: cashSim,
       async close() {
         await runtime.close();
         await biller.close();
@@ -85,11 +94,38 @@ export async function startSimKiosk(opts: SimKioskOptions = {}): Promise<SimKios
   }
 }
 
-/** Inserts a note the way a customer does and waits until the kiosk has settled its outcome. */
-export async function insertNote(sim: SimKiosk, value: number): Promise<string> {
-  const v = sim.devices.billValidator;
-  const result = await v.insert(value);
-  await v.whenSettled();
-  await sim.runtime.kiosk.settle();
-  return result;
+/**
+ * Inserts a note the way a customer does and waits until the kiosk has settled its outcome: credited
+ * (the journal's credit count grew), returned, or refused at the slot. Returns 'escrow' when the note
+ * went through escrow (credited or returned), else the fake's refusal or 'refused'.
+ */
+export async function insertNote(sim: SimKiosk, value: number, maxMs = 20_000): Promise<string> {
+  const { kiosk, journal } = sim.runtime;
+  if (sim.cash.kind === 'fake') {
+    const v = sim.devices.billValidator;
+    const result = await v.insert(value);
+    await v.whenSettled();
+    await kiosk.settle();
+    return result;
+  }
+  const credits = journal.creditCount();
+  let returned = false;
+  const off = sim.cash.validator.on('returned', () => { returned = true; });
+  try {
+    // A slot still busy with the previous note (stacking) does not draw the next one in yet: try again,
+    // as a customer does, for a short while.
+    const started = Date.now();
+    while (!(await sim.cash.insert(value))) {
+      if (Date.now() - started > 3_000) return 'refused';
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    while (journal.creditCount() === credits && !returned) {
+      if (Date.now() - started > maxMs) throw new Error(`note of ${value} neither credited nor returned in ${maxMs} ms`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await kiosk.settle();
+    return 'escrow';
+  } finally {
+    off();
+  }
 }

@@ -5,17 +5,16 @@
  * as keys (e.g. `echo 1c` scans the first sample bill and presses CASH).
  */
 import { mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { CONFIG_EXIT_CODE, formatConfigIssues } from '../../../src/config/index.js';
 import { toKioskError } from '../../../src/errors/index.js';
 import { formatMinor } from '../../../src/money/index.js';
 import { createLogger } from '../../../src/runtime/logger.js';
-import { startSimKiosk, type SimKiosk } from '../harness.js';
+import { insertNote, startSimKiosk, type SimKiosk } from '../harness.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker.js';
 import { keyMap, type Action } from './keys.js';
-import { attachTelemetry, type SimTelemetry } from './telemetry.js';
 import { renderView, type ViewModel } from './view.js';
 
 const USAGE = `usage: npm start -- [--broker-port N] [--data-dir DIR] [--fresh] [--lines]
@@ -64,17 +63,16 @@ async function main(): Promise<number> {
     if (e.code.startsWith('KIOSK_E_CONFIG')) { process.stderr.write(`invalid configuration: ${formatConfigIssues(e)}\n`); return CONFIG_EXIT_CODE; }
     throw err;
   }
-  const telemetry: SimTelemetry = attachTelemetry(sim, logger);
-  const { kiosk } = sim.runtime;
+  const { kiosk, telemetry } = sim.runtime;
   const samples = sim.biller.sampleBarcodes();
   const keys = keyMap(samples);
   const currency = sim.config.terminal.currency;
 
   const view: ViewModel = {
-    title: `kioskd - simulated kiosk    ${sim.config.terminal.id}  ${sim.config.terminal.locale}  ${currency}   broker ${broker.url}`,
+    title: `kioskd - simulated kiosk   ${sim.config.terminal.id}  ${sim.config.terminal.locale}  ${currency}   mqtt 127.0.0.1:${broker.port}`,
     lcd: sim.devices.display.current().lines, lcdCols: sim.devices.display.geometry().cols,
     samples, events: [], receipt: [], showReceipt: false,
-    status: { service: 'starting', fsm: 'idle', broker: 'connecting', outbox: 0, validator: 'closed', printer: 'closed', door: 'closed', log: logPath },
+    status: { service: 'starting', fsm: 'idle', broker: 'connecting', outbox: 0, validator: 'closed', printer: 'closed', door: 'closed', log: relative(process.cwd(), logPath) },
   };
   const event = (s: string): void => {
     view.events.push(s);
@@ -114,7 +112,7 @@ async function main(): Promise<number> {
   });
   kiosk.on('fault', (f) => event(`fault ${f.code} at ${f.where}`));
   sim.devices.panel.on('door', (d) => { view.status.door = d.open ? 'OPEN' : 'closed'; redraw(); });
-  telemetry.onStatus((s) => {
+  telemetry?.on('status', (s) => {
     view.status.broker = s.connected ? 'connected' : 'DISCONNECTED';
     view.status.outbox = s.outboxDepth;
     if (!tty) out(`[mqtt] ${view.status.broker}, outbox ${s.outboxDepth}`);
@@ -125,8 +123,9 @@ async function main(): Promise<number> {
     switch (a.kind) {
       case 'scan': event(`scan: ${a.sample.label}`); sim.devices.scanner.scan(a.sample.code); return;
       case 'note': {
-        const r = await sim.devices.billValidator.insert(a.value);
-        event(`insert ${formatMinor(a.value, currency)}: ${r}`);
+        event(`insert ${formatMinor(a.value, currency)}`);
+        const r = await insertNote(sim, a.value);
+        if (r !== 'escrow') event(`note ${formatMinor(a.value, currency)} not taken: ${r}`);
         return;
       }
       case 'button': sim.devices.panel.press(a.button); return;
@@ -160,7 +159,6 @@ async function main(): Promise<number> {
     if (tty) process.stdout.write('\u001b[?25h\u001b[?1049l');
     if (process.stdin.isTTY) process.stdin.setRawMode(false);
     process.stdin.pause();
-    await telemetry.close();
     await sim.close();
     await broker.stop();
     out('simulated kiosk stopped');
@@ -169,10 +167,15 @@ async function main(): Promise<number> {
   process.once('SIGINT', () => void shutdown());
   process.once('SIGTERM', () => void shutdown());
 
+  // Keys run one after another, as one person at the kiosk acts: a note is inserted only after the
+  // previous one was credited or returned, so scripted input on stdin behaves the same on every machine.
+  let queue: Promise<void> = Promise.resolve();
   const onKeys = (text: string): void => {
     for (const ch of text) {
       const a = keys.get(ch) ?? keys.get(ch.toLowerCase());
-      if (a) void act(a).catch((err: unknown) => event(`error: ${toKioskError(err).code}`));
+      if (!a) continue;
+      if (a.kind === 'quit') { void act(a); continue; }
+      queue = queue.then(() => act(a)).then(() => sim.runtime.kiosk.settle()).catch((err: unknown) => event(`error: ${toKioskError(err).code}`));
     }
   };
   if (tty) {
@@ -190,7 +193,7 @@ async function main(): Promise<number> {
     });
   }
 
-  await kiosk.start();
+  await sim.runtime.start();
   out(`ready: ${kiosk.serviceState().service}, broker ${broker.url}, log ${logPath}`);
   if (!tty) out(`keys: 1-${Math.min(9, samples.length)} scan a sample bill, a s d f g h insert 1/5/10/20/50/100, c cash, x cancel, m more time, o door, u unplug, p paper, b broker, Q quit`);
   redraw();
