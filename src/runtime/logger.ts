@@ -6,7 +6,7 @@ import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'p
  */
 export const REDACT_PATHS = [
   'pan', '*.pan', 'track2', '*.track2', 'track1', '*.track1', 'expiry', '*.expiry', 'cvv', '*.cvv',
-  'paymentCode', '*.paymentCode', 'code', '*.code', 'barcode', '*.barcode', 'data', '*.data',
+  'paymentCode', '*.paymentCode', 'barcode', '*.barcode', 'data', '*.data',
   'account', '*.account', 'card', '*.card', 'password', '*.password', 'key', '*.key',
 ];
 

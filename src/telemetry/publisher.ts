@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { connect as mqttConnect, type IClientOptions, type IClientPublishOptions } from 'mqtt';
+import type { IClientOptions, IClientPublishOptions } from 'mqtt';
 import type { Logger } from 'pino';
 import type { Clock, DeviceStatus, TimerHandle, Timers } from '../hal/index.js';
 import { TypedEmitter } from '../hal/index.js';
@@ -124,7 +124,7 @@ export class TelemetryPublisher {
   private readonly emitter: TypedEmitter<TelemetryEvents>;
   private readonly topics: TerminalTopics;
   private readonly seq = new LiveSeq();
-  private readonly connectFn: MqttConnect;
+  private connectFn: MqttConnect | undefined;
   private readonly newId: () => string;
   private readonly window: number;
   private readonly backoff: BackoffSettings;
@@ -162,7 +162,7 @@ export class TelemetryPublisher {
   constructor(private readonly o: TelemetryPublisherOptions) {
     this.emitter = new TypedEmitter<TelemetryEvents>((err) => o.logger?.error({ err }, 'telemetry status listener failed'));
     this.topics = terminalTopics({ prefix: o.telemetry.topicPrefix, fleet: o.fleet, terminal: o.terminal });
-    this.connectFn = o.mqttConnect ?? ((url, opts) => mqttConnect(url, opts));
+    this.connectFn = o.mqttConnect;
     this.newId = o.newId ?? randomUUID;
     this.window = Math.max(1, o.inflightWindow ?? 32);
     this.backoff = { ...DEFAULT_BACKOFF, ...o.backoff };
@@ -185,7 +185,12 @@ export class TelemetryPublisher {
       this.setError('no broker configured');
       return;
     }
-    this.attempt();
+    if (this.connectFn) { this.attempt(); return; }
+    // MQTT.js is loaded only now, off the start-up path: the kiosk serves customers before the broker matters.
+    void import('mqtt').then((m) => {
+      this.connectFn = (url, opts) => m.connect(url, opts);
+      if (!this.stopped) this.attempt();
+    }, (e: unknown) => this.setError(`mqtt unavailable: ${messageOf(e)}`));
   }
 
   /**
@@ -271,6 +276,7 @@ export class TelemetryPublisher {
     if (!broker) return;
     // One Will per connection: kept across failed attempts, replaced once a connection used it.
     this.pendingWill ??= this.envelope('state', 'offline', this.stateData(false, this.connection + 1));
+    if (!this.connectFn) return;
     let client: MqttClientLike;
     try {
       client = this.connectFn(broker.url, this.clientOptions(broker, this.pendingWill));

@@ -32,6 +32,8 @@ export interface SimKioskOptions {
   /** The bill validator: the HAL fake (default) or a real driver on a wire-level simulator. */
   readonly validator?: CashKind;
   readonly wireSim?: WireSimOptions;
+  /** Replaces the HTTP biller client (fault-injection tests). */
+  readonly billerClient?: RuntimeParts['biller'];
 }
 
 export interface SimKiosk {
@@ -79,6 +81,7 @@ export async function startSimKiosk(opts: SimKioskOptions = {}): Promise<SimKios
       ...(opts.timers ? { timers: opts.timers } : {}),
       ...(opts.newTxId ? { newTxId: opts.newTxId } : {}),
       ...(opts.onAppend ? { onAppend: opts.onAppend } : {}),
+      ...(opts.billerClient ? { biller: opts.billerClient } : {}),
     });
     return {
       runtime, devices, biller, config, dataDir, logLines, cash: cashSim,

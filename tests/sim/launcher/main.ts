@@ -17,8 +17,10 @@ import { startEmbeddedBroker, type EmbeddedBroker } from './broker.js';
 import { keyMap, type Action } from './keys.js';
 import { renderView, type ViewModel } from './view.js';
 
-const USAGE = `usage: npm start -- [--broker-port N] [--data-dir DIR] [--fresh] [--lines]
+const USAGE = `usage: npm start -- [--validator fake|ssp|id003] [--broker-port N] [--data-dir DIR] [--fresh] [--lines]
 
+  --validator K    the bill validator: the HAL-level fake (default), or the real SSP (eSSP) or ID-003
+                   driver talking its wire protocol to the device simulator over a mock serial port
   --broker-port N  embedded MQTT broker port on 127.0.0.1 (default: config, 1883; 0 = any free port)
   --data-dir DIR   journal, settings and log (default: var/sim)
   --fresh          start with an empty journal
@@ -28,10 +30,15 @@ async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       'broker-port': { type: 'string' }, 'data-dir': { type: 'string' }, fresh: { type: 'boolean' },
-      lines: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      lines: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, validator: { type: 'string' },
     },
   });
   if (values.help) { process.stdout.write(`${USAGE}\n`); return 0; }
+  const validator = values.validator ?? 'fake';
+  if (validator !== 'fake' && validator !== 'ssp' && validator !== 'id003') {
+    process.stderr.write(`unknown validator "${validator}": choose fake, ssp or id003\n${USAGE}\n`);
+    return 2;
+  }
   const dataDir = values['data-dir'] ?? join(process.cwd(), 'var', 'sim');
   if (values.fresh) rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
@@ -54,7 +61,7 @@ async function main(): Promise<number> {
   let sim: SimKiosk;
   try {
     sim = await startSimKiosk({
-      dataDir, logger,
+      dataDir, logger, validator,
       overrides: { telemetry: { brokers: [{ url: broker.url, protocolVersion: 4 }], embeddedBroker: { enabled: true, host: broker.host, port: broker.port } } },
     });
   } catch (err) {
@@ -69,7 +76,7 @@ async function main(): Promise<number> {
   const currency = sim.config.terminal.currency;
 
   const view: ViewModel = {
-    title: `kioskd - simulated kiosk   ${sim.config.terminal.id}  ${sim.config.terminal.locale}  ${currency}   mqtt 127.0.0.1:${broker.port}`,
+    title: `kioskd - simulated kiosk  ${validator === 'fake' ? '' : `${validator} `}${sim.config.terminal.id}  ${sim.config.terminal.locale}  ${currency}   mqtt 127.0.0.1:${broker.port}`,
     lcd: sim.devices.display.current().lines, lcdCols: sim.devices.display.geometry().cols,
     samples, events: [], receipt: [], showReceipt: false,
     status: { service: 'starting', fsm: 'idle', broker: 'connecting', outbox: 0, validator: 'closed', printer: 'closed', door: 'closed', log: relative(process.cwd(), logPath) },
@@ -131,8 +138,8 @@ async function main(): Promise<number> {
       case 'button': sim.devices.panel.press(a.button); return;
       case 'door': sim.devices.panel.setDoor(!sim.devices.panel.doorOpen()); return;
       case 'unplug': {
-        const v = sim.devices.billValidator;
-        if (v.isPluggedIn()) { v.unplug(); event('validator unplugged'); } else { v.replug(); event('validator plugged in'); }
+        const c = sim.cash;
+        if (c.pluggedIn()) { await c.unplug(); event('validator unplugged'); } else { await c.replug(); event('validator plugged in'); }
         return;
       }
       case 'paper': {
