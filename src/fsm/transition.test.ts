@@ -16,8 +16,9 @@ function run(events: FsmEvent[], from: FsmState = initialState): { state: FsmSta
   return { state, effects };
 }
 
+const tenders = { cash: true, card: false } as const;
 const toCash: FsmEvent[] = [
-  { type: 'scanned', code: 'X', txId: 't1' },
+  { type: 'scanned', code: 'X', txId: 't1', tenders },
   { type: 'lookup.ok', txId: 't1', bill },
   { type: 'button', button: 'cash' },
 ];
@@ -130,13 +131,13 @@ describe('fsm: cancel and timeouts', () => {
 
 describe('fsm: bad input', () => {
   it('unknown bill → bill-not-found and back to idle', () => {
-    const { state, effects } = run([{ type: 'scanned', code: 'junk', txId: 't1' }, { type: 'lookup.not-found', txId: 't1' }]);
+    const { state, effects } = run([{ type: 'scanned', code: 'junk', txId: 't1', tenders }, { type: 'lookup.not-found', txId: 't1' }]);
     expect(state.name).toBe('idle');
     expect(effects).toContainEqual({ type: 'display.show', screen: { id: 'bill-not-found' } });
   });
 
   it('gateway down → service-unavailable before any money is accepted', () => {
-    const { effects } = run([{ type: 'scanned', code: 'x', txId: 't1' }, { type: 'lookup.unavailable', txId: 't1' }]);
+    const { effects } = run([{ type: 'scanned', code: 'x', txId: 't1', tenders }, { type: 'lookup.unavailable', txId: 't1' }]);
     expect(effects).toContainEqual({ type: 'display.show', screen: { id: 'service-unavailable' } });
     expect(effects.some((e) => e.type === 'validator.enable')).toBe(false);
   });
@@ -155,7 +156,7 @@ describe('fsm: bad input', () => {
   });
 
   it('a lookup answer for another transaction is ignored', () => {
-    const s = run([{ type: 'scanned', code: 'x', txId: 't1' }]).state;
+    const s = run([{ type: 'scanned', code: 'x', txId: 't1', tenders }]).state;
     expect(transition(cfg, s, { type: 'lookup.ok', txId: 'other', bill }).state).toBe(s);
   });
 

@@ -1,6 +1,6 @@
 import type { Minor } from '../money/index.js';
 import type {
-  BillInfo, FsmConfig, FsmEffect, FsmEvent, FsmState, JournalRecord, OpenTx, Outcome, Screen, Transition,
+  FsmConfig, FsmEffect, FsmEvent, FsmState, JournalRecord, OpenTx, Outcome, Screen, Transition,
 } from './types.js';
 
 export const initialState: FsmState = { name: 'idle' };
@@ -16,8 +16,12 @@ export function maskAccount(account: string): string {
   return account.length <= 4 ? account : `${'*'.repeat(Math.min(4, account.length - 4))}${account.slice(-4)}`;
 }
 
-function billScreen(bill: BillInfo): Screen['params'] {
-  return { biller: bill.billerName, account: maskAccount(bill.account), period: bill.period, due: bill.due, currency: bill.currency };
+function billScreen(tx: OpenTx): Screen['params'] {
+  const { bill } = tx;
+  return {
+    biller: bill.billerName, account: maskAccount(bill.account), period: bill.period, due: bill.due, currency: bill.currency,
+    tenders: [tx.tenders.cash ? 'cash' : '', tx.tenders.card ? 'card' : ''].filter(Boolean).join(','),
+  };
 }
 
 function cashScreen(tx: OpenTx): FsmEffect {
@@ -35,8 +39,9 @@ function toIdleWith(screen: Screen['id'], cfg: FsmConfig, params?: Screen['param
   return stay({ name: 'idle' }, ...pre, cancelTimer('customer'), cancelTimer('moreTime'), show(screen, params), startTimer('message', cfg.messageMs));
 }
 
-function startLookup(code: string, txId: string): Transition {
-  return stay({ name: 'looking-up', txId }, cancelTimer('message'), show('looking-up'), { type: 'biller.lookup', txId, code });
+function startLookup(ev: Extract<FsmEvent, { type: 'scanned' }>): Transition {
+  if (!ev.tenders.cash && !ev.tenders.card) return stay({ name: 'idle' }, show('out-of-service', { reason: 'no-tender' }));
+  return stay({ name: 'looking-up', txId: ev.txId, tenders: ev.tenders }, cancelTimer('message'), show('looking-up'), { type: 'biller.lookup', txId: ev.txId, code: ev.code });
 }
 
 /** A note nobody asked for: journal the refusal, then return it. */
@@ -99,7 +104,7 @@ export function transition(cfg: FsmConfig, state: FsmState, ev: FsmEvent): Trans
   switch (state.name) {
     case 'idle':
     case 'done':
-      if (ev.type === 'scanned') return startLookup(ev.code, ev.txId);
+      if (ev.type === 'scanned') return startLookup(ev);
       if (ev.type === 'timeout' && ev.timer === 'message') return stay({ name: 'idle' }, show('welcome'));
       if (ev.type === 'service' && !ev.inService) return toOutOfService(ev.reason);
       return stay(state);
@@ -114,8 +119,8 @@ export function transition(cfg: FsmConfig, state: FsmState, ev: FsmEvent): Trans
       switch (ev.type) {
         case 'lookup.ok': {
           if (ev.bill.currency !== cfg.currency || !(ev.bill.due > 0)) return toIdleWith('bill-not-found', cfg);
-          const tx: OpenTx = { txId: state.txId, bill: ev.bill, paid: 0, notes: 0, accepting: 0 };
-          return stay({ name: 'bill-shown', tx, prompting: false }, show('bill', billScreen(ev.bill)), startTimer('customer', cfg.customerTimeoutMs));
+          const tx: OpenTx = { txId: state.txId, tenders: state.tenders, bill: ev.bill, paid: 0, notes: 0, accepting: 0 };
+          return stay({ name: 'bill-shown', tx, prompting: false }, show('bill', billScreen(tx)), startTimer('customer', cfg.customerTimeoutMs));
         }
         case 'lookup.not-found': return toIdleWith('bill-not-found', cfg);
         case 'lookup.unavailable': return toIdleWith('service-unavailable', cfg);
@@ -127,7 +132,7 @@ export function transition(cfg: FsmConfig, state: FsmState, ev: FsmEvent): Trans
     case 'bill-shown': {
       const { tx } = state;
       if (ev.type === 'button') {
-        if (ev.button === 'cash' || ev.button === 'confirm') {
+        if ((ev.button === 'cash' || ev.button === 'confirm') && tx.tenders.cash) {
           return stay({ name: 'accepting', tx, prompting: false, cancelling: false },
             journal({ type: 'tx.opened', txId: tx.txId, bill: tx.bill }),
             cancelTimer('moreTime'),
@@ -136,7 +141,7 @@ export function transition(cfg: FsmConfig, state: FsmState, ev: FsmEvent): Trans
         }
         if (ev.button === 'cancel') return endByCustomer(cfg, tx, false);
         if (ev.button === 'moreTime' && state.prompting) {
-          return stay({ ...state, prompting: false }, cancelTimer('moreTime'), show('bill', billScreen(tx.bill)), startTimer('customer', cfg.customerTimeoutMs));
+          return stay({ ...state, prompting: false }, cancelTimer('moreTime'), show('bill', billScreen(tx)), startTimer('customer', cfg.customerTimeoutMs));
         }
         return stay(state);
       }

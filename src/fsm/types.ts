@@ -16,6 +16,12 @@ export type Outcome = 'paid' | 'paid-partially' | 'pending' | 'needs-refund' | '
 
 export type Tender = 'cash';
 
+/** Which ways to pay work right now; the runtime decides from the devices and stamps it on each scan. */
+export interface Tenders {
+  readonly cash: boolean;
+  readonly card: boolean;
+}
+
 /** What the FSM tells the customer; the runtime renders it from the message catalogue. */
 export type ScreenId =
   | 'welcome' | 'looking-up' | 'bill-not-found' | 'service-unavailable' | 'bill' | 'insert-cash'
@@ -43,6 +49,7 @@ export interface FsmConfig {
 
 export interface OpenTx {
   readonly txId: string;
+  readonly tenders: Tenders;
   readonly bill: BillInfo;
   /** Credited money only: escrowed notes are not money. */
   readonly paid: Minor;
@@ -58,7 +65,7 @@ export interface OpenTx {
 export type FsmState =
   | { readonly name: 'idle' }
   | { readonly name: 'out-of-service'; readonly reason: string }
-  | { readonly name: 'looking-up'; readonly txId: string }
+  | { readonly name: 'looking-up'; readonly txId: string; readonly tenders: Tenders }
   | { readonly name: 'bill-shown'; readonly tx: OpenTx; readonly prompting: boolean }
   | { readonly name: 'accepting'; readonly tx: OpenTx; readonly prompting: boolean; readonly cancelling: boolean }
   | { readonly name: 'posting'; readonly tx: OpenTx; readonly outcomeIfPosted: 'paid' | 'paid-partially' }
@@ -69,7 +76,7 @@ export type FsmStateName = FsmState['name'];
 
 /** Inputs. The runtime stamps ids (txId) so the FSM stays free of randomness. */
 export type FsmEvent =
-  | { readonly type: 'scanned'; readonly code: string; readonly txId: string }
+  | { readonly type: 'scanned'; readonly code: string; readonly txId: string; readonly tenders: Tenders }
   | { readonly type: 'lookup.ok'; readonly txId: string; readonly bill: BillInfo }
   | { readonly type: 'lookup.not-found'; readonly txId: string }
   | { readonly type: 'lookup.unavailable'; readonly txId: string }
@@ -101,6 +108,11 @@ export type JournalRecord =
    * is the difference in growth since the last snapshot of the same device (0 = agree). Written by the
    * runtime, not the FSM: it is evidence for settlement and alarms, not a transaction fact.
    */
+  /**
+   * A `pending` transaction's posting retried from the biller outbox after it closed: posted at last
+   * (the outcome becomes what the posting would have given) or refused for good (`needs-refund`).
+   */
+  | { readonly type: 'tx.late-post'; readonly txId: string; readonly result: 'posted' | 'refused'; readonly billerRef: string | null; readonly outcome: Outcome; readonly code: string | null }
   | { readonly type: 'validator.counters'; readonly serial: string; readonly stacked: number; readonly credits: number; readonly mismatch: number };
 
 export type JournalRecordType = JournalRecord['type'];

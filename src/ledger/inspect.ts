@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { KioskError } from '../errors/index.js';
-import { JOURNAL_APPLICATION_ID } from './schema.js';
+import { JOURNAL_APPLICATION_ID, PROJECTION_NAMES } from './schema.js';
 import { openSqlite, sqliteCode, type SqliteDatabase } from './sqlite.js';
 
 export interface FileHeader {
@@ -51,6 +51,12 @@ export function openError(e: unknown, path: string): KioskError {
   return new KioskError('KIOSK_E_JOURNAL_OPEN', undefined, { cause: e, retryable: busy, details: { path, sqliteCode: code } });
 }
 
+/**
+ * How hard to look at an existing file: 'full' runs quick_check (every page, O(size)); 'header' reads the
+ * header, the schema and the newest event only (O(1)) — for a file known to be as a clean close left it.
+ */
+export type OpenCheck = 'full' | 'header';
+
 export type Inspection =
   | { readonly kind: 'absent' }
   | { readonly kind: 'fresh' }
@@ -60,7 +66,7 @@ export type Inspection =
  * Looks at an existing file through a READ-ONLY connection, so that a foreign, corrupt or newer file is
  * refused before anything could write to it. A read-only connection cannot checkpoint or rewrite the file.
  */
-export function inspectJournalFile(path: string, supportedVersion: number): Inspection {
+export function inspectJournalFile(path: string, supportedVersion: number, check: OpenCheck = 'full'): Inspection {
   let isFile: boolean;
   try {
     isFile = statSync(path).isFile();
@@ -77,6 +83,10 @@ export function inspectJournalFile(path: string, supportedVersion: number): Insp
     const kind = classify(h, supportedVersion);
     assertUsable(kind, h, path, supportedVersion);
     if (kind === 'fresh') return { kind: 'fresh' };
+    if (check === 'header') {
+      if (h.userVersion === supportedVersion) assertSchema(db, path);
+      return { kind: 'kioskd', userVersion: h.userVersion };
+    }
     // quick_check reads every page (O(size)) but skips the index cross-checks of integrity_check.
     const problems = db.prepare('PRAGMA quick_check(1)').pluck().all();
     if (problems.length !== 1 || problems[0] !== 'ok') {
@@ -88,4 +98,14 @@ export function inspectJournalFile(path: string, supportedVersion: number): Insp
   } finally {
     db?.close();
   }
+}
+
+/** The cheap check: every table of the current schema is there, and the newest event can be read. */
+function assertSchema(db: SqliteDatabase, path: string): void {
+  const wanted = ['events', ...PROJECTION_NAMES];
+  const have = new Set(db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all());
+  const missing = wanted.filter((t) => !have.has(t));
+  if (missing.length) throw new KioskError('KIOSK_E_JOURNAL_CORRUPT', 'journal tables missing', { details: { path, missing: missing.join(',') } });
+  // Descends the events b-tree along its right edge: a damaged root or last leaf shows up here.
+  db.prepare('SELECT seq, payload FROM events ORDER BY seq DESC LIMIT 1').get();
 }

@@ -3,7 +3,8 @@ import { dirname, resolve } from 'node:path';
 import { KioskError } from '../errors/index.js';
 import type { JournalRecord, JournalRecordType, Outcome } from '../fsm/types.js';
 import type { Clock } from '../hal/clock.js';
-import { inspectJournalFile, openError } from './inspect.js';
+import { clearCleanMarker, closedCleanly, writeCleanMarker } from './clean-close.js';
+import { inspectJournalFile, openError, type OpenCheck } from './inspect.js';
 import { migrate } from './migrate.js';
 import { creditedSeq, project } from './projector.js';
 import { rebuildInto, verifyAgainst } from './rebuild.js';
@@ -105,6 +106,8 @@ function toTransaction(r: RawTransaction): TransactionRow {
 }
 
 const PRAGMA_NAME = /^[a-z_]+$/;
+const PAGE_SIZE = 1024;
+const WAL_CHECKPOINT_BYTES = 4 * 1024 * 1024;
 
 /**
  * kioskd's durable journal: an append-only `events` table plus projections kept in step in the same SQL
@@ -120,6 +123,9 @@ export class Journal {
   private readonly selectTotals: SqliteStatement;
   private readonly selectLastSeq: SqliteStatement;
   private readonly selectLastOfType: SqliteStatement;
+  private readonly selectPending: SqliteStatement;
+  private readonly selectUnprinted: SqliteStatement;
+  private readonly selectLastClosed: SqliteStatement;
   private readonly selectCreditCount: SqliteStatement;
   private readonly appendTx: (records: readonly JournalRecord[], at: { wallMs: number; monoMs: number }, extra?: (db: SqliteDatabase) => void) => AppendResult;
 
@@ -129,6 +135,8 @@ export class Journal {
     readonly bootId: string,
     private readonly clock: Clock,
     readonly readOnly: boolean,
+    /** How the existing file was checked at open: 'full' quick_check, or 'header' after a clean close. */
+    readonly openCheck: OpenCheck,
   ) {
     this.insertEvent = db.prepare(
       'INSERT INTO events (type, tx_id, payload, wall_ms, mono_ms, boot_id) VALUES (?, ?, ?, ?, ?, ?)',
@@ -149,6 +157,13 @@ export class Journal {
     // Scans back from the newest event; used at device (re)connects only, not on a hot path.
     this.selectLastOfType = db.prepare(`SELECT ${cols} FROM events WHERE type = ? ORDER BY seq DESC LIMIT 1`);
     this.selectCreditCount = db.prepare('SELECT count(*) FROM credited_refs').pluck();
+    // The biller outbox and the receipt queue are small by nature (rows wait only while a biller or a
+    // printer is down); these scan the transactions projection, never the events.
+    this.selectPending = db.prepare("SELECT * FROM transactions WHERE state = 'closed' AND outcome = 'pending' ORDER BY closed_seq");
+    this.selectUnprinted = db.prepare(
+      "SELECT * FROM transactions WHERE state = 'closed' AND outcome <> 'cancelled' AND (receipt_printed IS NULL OR receipt_printed = 0) ORDER BY closed_seq",
+    );
+    this.selectLastClosed = db.prepare("SELECT * FROM transactions WHERE state = 'closed' AND outcome <> 'cancelled' ORDER BY closed_seq DESC LIMIT 1");
     const tx = db.transaction(this.appendInTransaction.bind(this));
     this.appendTx = (records, at, extra) => tx.immediate(records, at, extra);
   }
@@ -169,7 +184,9 @@ export class Journal {
         throw new KioskError('KIOSK_E_JOURNAL_OPEN', undefined, { cause: e, details: { path } });
       }
     }
-    const found = inspectJournalFile(path, SCHEMA_VERSION);
+    // A full quick_check only when the last run may not have ended cleanly (see clean-close.ts).
+    const check: OpenCheck = closedCleanly(path) ? 'header' : 'full';
+    const found = inspectJournalFile(path, SCHEMA_VERSION, check);
     if (readOnly && (found.kind !== 'kioskd' || found.userVersion !== SCHEMA_VERSION)) {
       throw new KioskError('KIOSK_E_JOURNAL_OPEN', 'no journal of the current schema to open read-only', {
         details: { path, found: found.kind },
@@ -177,15 +194,22 @@ export class Journal {
     }
     let db: SqliteDatabase | undefined;
     try {
+      // From the first write on, a crash must be met with a full check at the next open.
+      if (!readOnly) clearCleanMarker(path);
       db = openSqlite(path, { readonly: readOnly });
       if (!readOnly) {
+        // Small pages for NEW journals (a no-op on an existing file): a commit writes one WAL frame per page
+        // it touches (~5 per commit), so 1 KiB pages write a quarter of the bytes of the 4 KiB default.
+        db.pragma(`page_size = ${PAGE_SIZE}`);
         const mode = db.pragma('journal_mode = WAL', { simple: true });
         if (mode !== 'wal') throw new KioskError('KIOSK_E_JOURNAL_OPEN', `journal_mode is ${String(mode)}, not wal`);
       }
       db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
+      // Checkpoint at ~4 MiB of WAL whatever the page size: each checkpoint costs two fsyncs.
+      if (!readOnly) db.pragma(`wal_autocheckpoint = ${Math.ceil(WAL_CHECKPOINT_BYTES / Number(db.pragma('page_size', { simple: true })))}`);
       db.pragma('foreign_keys = ON');
       if (!readOnly) migrate(db);
-      return new Journal(db, path, opts.bootId, opts.clock, readOnly);
+      return new Journal(db, path, opts.bootId, opts.clock, readOnly, check);
     } catch (e) {
       db?.close();
       throw openError(e, path);
@@ -281,6 +305,22 @@ export class Journal {
   }
 
   /** Seq of the newest event, 0 for an empty journal. */
+  /** Closed as `pending`: money taken, the biller not reached yet — the biller outbox retries these. */
+  pendingPostings(): TransactionRow[] {
+    return (this.selectPending.all() as RawTransaction[]).map(toTransaction);
+  }
+
+  /** Money-taking transactions whose receipt was never printed cleanly: the receipt queue. */
+  unprintedReceipts(): TransactionRow[] {
+    return (this.selectUnprinted.all() as RawTransaction[]).map(toTransaction);
+  }
+
+  /** The newest closed money-taking transaction (the default for a reprint). */
+  lastClosedTransaction(): TransactionRow | undefined {
+    const row = this.selectLastClosed.get() as RawTransaction | undefined;
+    return row ? toTransaction(row) : undefined;
+  }
+
   /** The newest event of one type, if any. */
   lastOfType(type: JournalRecordType): StoredEvent | undefined {
     const row = this.selectLastOfType.get(type) as RawEvent | undefined;
@@ -311,19 +351,33 @@ export class Journal {
     return verifyAgainst(this.db, LIVE_TABLES);
   }
 
-  /** Checkpoints the WAL into the main file (TRUNCATE) and closes. Idempotent. */
+  /**
+   * Checkpoints the WAL into the main file (TRUNCATE), closes, and marks the file as cleanly closed so the
+   * next open can skip the full quick_check. Idempotent.
+   */
   close(): void {
     if (!this.db.open) return;
     let failure: unknown;
+    let checkpointed = false;
     if (!this.readOnly) {
       try {
-        this.db.pragma('wal_checkpoint(TRUNCATE)');
+        // Row: [busy, wal frames, frames checkpointed]; busy = 1 when a reader kept the WAL from resetting.
+        const row = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy?: number }[];
+        checkpointed = row[0]?.busy === 0;
       } catch (e) {
         failure = e;
       }
     }
     this.db.close();
     if (failure !== undefined) throw writeError(failure);
+    if (checkpointed) {
+      try {
+        writeCleanMarker(this.path);
+      } catch {
+        // Deliberately quiet: every fact is already durable; without a marker the next open only runs
+        // the full check (slower, never less safe).
+      }
+    }
   }
 }
 

@@ -198,3 +198,72 @@ describe('migrate', () => {
     }
   });
 });
+
+describe('how hard open looks: full quick_check after an unclean end, header check after a clean close', () => {
+  const marker = (path: string): string => `${path}-clean`;
+
+  it('a cleanly closed journal reopens with the header check; the marker lives only while closed', () => {
+    const path = join(dir, 'clean.db');
+    journalWith(path, 20);
+    expect(existsSync(marker(path))).toBe(true);
+    const j = open(path);
+    expect(j.openCheck).toBe('header');
+    // Open for writing: a crash from here on must be met with a full check.
+    expect(existsSync(marker(path))).toBe(false);
+    j.append({ type: 'tx.opened', txId: 'T-next', bill });
+    j.close();
+    expect(existsSync(marker(path))).toBe(true);
+    expect(open(path).openCheck).toBe('header');
+  });
+
+  it('a journal left by a crash (no marker, non-empty -wal) gets the full check', () => {
+    const path = join(dir, 'live.db');
+    const live = open(path);
+    live.append({ type: 'tx.opened', txId: 'T1', bill });
+    const copy = join(dir, 'crashed.db');
+    copyFileSync(path, copy);
+    copyFileSync(`${path}-wal`, `${copy}-wal`);
+    const recovered = open(copy);
+    expect(recovered.openCheck).toBe('full');
+    expect(recovered.transaction('T1')?.state).toBe('open');
+  });
+
+  it('a -wal that appeared beside a clean marker means the marker is not to be trusted', () => {
+    const path = join(dir, 'walled.db');
+    journalWith(path, 3);
+    writeFileSync(`${path}-wal`, Buffer.alloc(64, 7));
+    const j = open(path);
+    expect(j.openCheck).toBe('full');
+    expect(j.lastSeq()).toBe(3);
+  });
+
+  it('a file rewritten after its clean close (same size, same bytes) gets the full check', () => {
+    const path = join(dir, 'touched.db');
+    journalWith(path, 5);
+    writeFileSync(path, readFileSync(path));
+    expect(open(path).openCheck).toBe('full');
+  });
+
+  it('a read-only open leaves the marker in place', () => {
+    const path = join(dir, 'ro.db');
+    journalWith(path, 2);
+    const ro = open(path, true);
+    expect(ro.openCheck).toBe('header');
+    ro.close();
+    expect(existsSync(marker(path))).toBe(true);
+  });
+
+  it('the header check still refuses a journal whose tables are gone', () => {
+    const path = join(dir, 'gutted.db');
+    journalWith(path, 2);
+    const db = openSqlite(path);
+    db.exec('DROP TABLE cashbox');
+    db.close();
+    // Forge the marker to describe the file as it is now: only the schema check stands between us and it.
+    const st = statSync(path, { bigint: true });
+    writeFileSync(marker(path), JSON.stringify({ dev: String(st.dev), ino: String(st.ino), size: String(st.size), mtimeNs: String(st.mtimeNs) }));
+    const before = sha256(path);
+    expect(refusal(path)).toBe('KIOSK_E_JOURNAL_CORRUPT');
+    expect(sha256(path)).toBe(before);
+  });
+});

@@ -18,6 +18,7 @@ interface Statements {
   readonly txState: SqliteStatement;
   readonly txClose: SqliteStatement;
   readonly txReceipt: SqliteStatement;
+  readonly txLatePost: SqliteStatement;
   readonly cashAdd: SqliteStatement;
   readonly refInsert: SqliteStatement;
   readonly refSeq: SqliteStatement;
@@ -53,6 +54,9 @@ function statements(db: SqliteDatabase, t: ProjectionTables): Statements {
       `UPDATE ${tx} SET state = 'closed', outcome = ?, closed_seq = ?, closed_wall_ms = ? WHERE tx_id = ? AND state <> 'closed'`,
     ),
     txReceipt: db.prepare(`UPDATE ${tx} SET receipt_printed = ? WHERE tx_id = ?`),
+    txLatePost: db.prepare(
+      `UPDATE ${tx} SET outcome = ?, biller_ref = coalesce(?, biller_ref) WHERE tx_id = ? AND state = 'closed' AND outcome = 'pending'`,
+    ),
     cashAdd: db.prepare(
       `INSERT INTO ${cash} (currency, value, count) VALUES (?, ?, 1)
        ON CONFLICT (currency) DO UPDATE SET value = value + excluded.value, count = count + 1`,
@@ -128,6 +132,9 @@ export function project(
       if (s.txClose.run(record.outcome, at.seq, at.wallMs, record.txId).changes === 0) {
         throw refuse(record, 'no unclosed transaction');
       }
+      return;
+    case 'tx.late-post':
+      if (s.txLatePost.run(record.outcome, record.billerRef, record.txId).changes === 0) throw refuse(record, 'transaction is not closed as pending');
       return;
     case 'validator.counters':
       // Evidence for reconciliation; it lives in `events` only.

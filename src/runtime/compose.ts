@@ -7,7 +7,7 @@ import type { JournalRecord } from '../fsm/index.js';
 import { Outbox, TelemetryPublisher, journalOutboxHook } from '../telemetry/index.js';
 import { createBillerPort } from './biller-port.js';
 import { newBootId, newTransactionId } from './ids.js';
-import { Kiosk, type BillerPort, type KioskDevices } from './kiosk.js';
+import { Kiosk, type BillerPort, type KioskDevices, type KioskOptions } from './kiosk.js';
 import { kioskdVersion } from './version.js';
 
 export interface RuntimeParts {
@@ -23,6 +23,7 @@ export interface RuntimeParts {
   readonly newTxId?: () => string;
   readonly clockSynced?: () => boolean;
   readonly onAppend?: (records: readonly JournalRecord[], db: SqliteDatabase) => void;
+  readonly probe?: KioskOptions['probe'];
 }
 
 export interface Runtime {
@@ -67,6 +68,7 @@ export function createRuntime(p: RuntimeParts): Runtime {
     newTxId: p.newTxId ?? (() => newTransactionId()),
     ...(p.clockSynced ? { clockSynced: p.clockSynced } : {}),
     ...(onAppend ? { onAppend } : {}),
+    ...(p.probe ? { probe: p.probe } : {}),
   });
   const telemetry = outbox ? new TelemetryPublisher({
     telemetry: c.telemetry, terminal: c.terminal.id, fleet: c.terminal.fleet, outbox, clock, timers, bootId,

@@ -1,21 +1,23 @@
 import type { Logger } from 'pino';
 import { toKioskError, type ErrorCode } from '../errors/index.js';
 import {
-  initialState, maskAccount, transition,
+  initialState, transition,
   type BillInfo, type FsmConfig, type FsmEffect, type FsmEvent, type FsmState, type JournalRecord, type Outcome, type Screen, type TimerName,
 } from '../fsm/index.js';
 import {
   isUsable, TypedEmitter,
   type BillValidator, type Clock, type Device, type DeviceEvents, type DeviceStatus, type Display, type DisplayFrame, type NoteCredit,
-  type Panel, type PrintDocument, type ReceiptPrinter, type Scanner, type Timers,
+  type Panel, type PrintDocument, type PrintResult, type ReceiptPrinter, type Scanner, type Timers,
 } from '../hal/index.js';
 import type { Journal, SqliteDatabase, StoredEvent } from '../ledger/index.js';
 import type { Minor } from '../money/index.js';
+import { BillerRetrier, billOf } from './biller-retry.js';
 import { countersRecord } from './counters-check.js';
 import { NamedTimers } from './named-timers.js';
-import { buildReceipt } from './receipt/layout.js';
+import { receiptFor } from './receipt/from-journal.js';
 import type { Locale } from './screens/catalogue.js';
 import { renderScreen } from './screens/render.js';
+import { computeService } from './service.js';
 
 export interface KioskDevices {
   readonly billValidator: BillValidator;
@@ -52,7 +54,22 @@ export interface KioskOptions {
   readonly clockSynced?: () => boolean;
   /** Runs inside the journal's SQL transaction of every append (the telemetry outbox enqueues there). */
   readonly onAppend?: (records: readonly JournalRecord[], db: SqliteDatabase) => void;
+  /**
+   * Called at every journal append site, `before:<type>` and `after:<type>` of the first record written.
+   * The crash-injection harness kills the process here; production passes nothing.
+   */
+  readonly probe?: (site: AppendSite) => void;
+  /** First retry delay of the biller outbox (pending postings); doubles up to 15 min while it fails. */
+  readonly billerRetryMs?: number;
 }
+
+/** Every journal append site the runtime has: before and after the commit, by first record type. */
+export const APPEND_RECORD_TYPES = [
+  'tx.opened', 'note.decided', 'note.credited', 'tx.post-intent', 'tx.posted', 'tx.post-failed', 'tx.closed', 'receipt.printed',
+  'tx.late-post', 'validator.counters',
+] as const satisfies readonly JournalRecord['type'][];
+export type AppendSite = `${'before' | 'after'}:${JournalRecord['type']}`;
+export const APPEND_SITES: readonly AppendSite[] = APPEND_RECORD_TYPES.flatMap((t) => [`before:${t}`, `after:${t}`] as const);
 
 export type ServiceState = 'starting' | 'recovering' | 'in-service' | 'out-of-service' | 'stopped';
 
@@ -69,28 +86,38 @@ export interface KioskEvents extends Record<string, unknown> {
 }
 
 const LOOKUP_NOT_FOUND: ReadonlySet<string> = new Set(['KIOSK_E_BILL_NOT_FOUND', 'KIOSK_E_BARCODE_UNKNOWN', 'KIOSK_E_BARCODE_CHECK']);
+/** FSM states with no money in flight: service changes apply at once only there. */
+const AT_REST: ReadonlySet<FsmState['name']> = new Set(['idle', 'done', 'out-of-service', 'looking-up', 'bill-shown']);
 
 /**
  * The imperative shell around the pure FSM: feeds device events in, journals each transition's records
  * (one SQL transaction, fsync'd) before running any other effect, executes effects, and feeds their
- * outcomes back as events.
+ * outcomes back as events. It also owns what lives outside one transaction: the service state, the
+ * biller outbox, the receipt queue, recovery at boot and a graceful shutdown.
  */
 export class Kiosk {
   private fsm: FsmState = initialState;
   private service: ServiceState = 'starting';
-  private readonly reasons = new Map<string, string>();
-  private journalFailed = false;
+  private reasons: readonly string[] = [];
+  private readonly flags = { journalFailed: false, shuttingDown: false, operatorOut: false, doorOpen: false };
+  private readonly statuses: Record<string, DeviceStatus | undefined> = {};
   private readonly emitter: TypedEmitter<KioskEvents>;
   private readonly timers: NamedTimers<TimerName>;
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly unsubscribe: (() => void)[] = [];
+  private readonly retrier: BillerRetrier;
   private lastDisplayed: Screen = { id: 'welcome' };
   /** An escrow decision the validator has not taken yet (it was offline): re-issued when it is back. */
   private pendingDecision: 'accept' | 'reject' | undefined;
+  private drainingReceipts = false;
 
   constructor(private readonly o: KioskOptions) {
     this.emitter = new TypedEmitter<KioskEvents>((err, event) => o.logger.error({ err, event }, 'kiosk listener failed'));
     this.timers = new NamedTimers<TimerName>(o.timers, (timer) => this.dispatch({ type: 'timeout', timer }));
+    this.retrier = new BillerRetrier({
+      journal: o.journal, biller: o.biller, timers: o.timers, logger: o.logger,
+      append: (records) => this.append(records), ...(o.billerRetryMs !== undefined ? { baseMs: o.billerRetryMs } : {}),
+    });
   }
 
   on<K extends keyof KioskEvents & string>(event: K, fn: (p: KioskEvents[K]) => void): () => void {
@@ -99,10 +126,12 @@ export class Kiosk {
 
   state(): FsmState { return this.fsm; }
   serviceState(): { readonly service: ServiceState; readonly reasons: readonly string[] } {
-    return { service: this.service, reasons: [...this.reasons.values()] };
+    return { service: this.service, reasons: this.reasons };
   }
   get devices(): KioskDevices { return this.o.devices; }
   get journal(): Journal { return this.o.journal; }
+  /** The screen the FSM last asked for. */
+  currentScreen(): Screen { return this.lastDisplayed; }
 
   /** Opens the devices, finishes what a previous run left open, then serves customers. */
   async start(): Promise<void> {
@@ -122,13 +151,37 @@ export class Kiosk {
     await this.recover();
     await this.safe('scanner', () => devices.scanner.enable());
     await this.safe('panel', () => devices.panel.enable());
-    this.setService(this.reasons.size ? 'out-of-service' : 'in-service');
+    this.setService('in-service');
+    this.syncService();
     // In idle, the message timer's expiry is what draws the welcome screen.
-    this.dispatch(this.reasons.size ? { type: 'service', inService: false, reason: this.firstReason() } : { type: 'timeout', timer: 'message' });
+    if (this.fsm.name === 'idle') this.dispatch({ type: 'timeout', timer: 'message' });
+    this.retrier.start();
+    this.drainReceiptQueue();
   }
 
-  /** Stops timers and closes devices. The caller brings the open transaction to rest first (issue: shutdown). */
+  /**
+   * SIGTERM: stop taking customers, let the note in escrow and the open transaction reach a resting state
+   * (a paid part is posted, an untouched one cancelled), then stop. Bounded by `timeoutMs`: whatever is
+   * still open then is finished by recovery at the next start.
+   */
+  async shutdown(timeoutMs = 30_000): Promise<void> {
+    this.flags.shuttingDown = true;
+    this.syncService();
+    const name = this.fsm.name;
+    if (name === 'accepting' || name === 'bill-shown' || name === 'looking-up') this.dispatch({ type: 'button', button: 'cancel' });
+    const deadline = this.o.clock.monoMs() + timeoutMs;
+    while (this.o.clock.monoMs() < deadline) {
+      await this.settle();
+      if (AT_REST.has(this.fsm.name) && this.fsm.name !== 'looking-up' && this.fsm.name !== 'bill-shown') break;
+      await new Promise<void>((r) => { this.o.timers.setTimeout(r, 50); });
+    }
+    if (!AT_REST.has(this.fsm.name)) this.o.logger.warn({ fsm: this.fsm.name }, 'shutdown deadline passed with a transaction open; recovery finishes it at the next start');
+    await this.stop();
+  }
+
+  /** Stops timers and closes devices. */
   async stop(): Promise<void> {
+    this.retrier.stop();
     this.timers.cancelAll();
     await this.settle();
     for (const off of this.unsubscribe.splice(0)) off();
@@ -139,6 +192,26 @@ export class Kiosk {
   /** Resolves once every effect started so far (and those they started) has finished. */
   async settle(): Promise<void> {
     while (this.inflight.size) await Promise.allSettled([...this.inflight]);
+  }
+
+  /** The operator's "out of service" / "in service" (fleet command, kioskctl). */
+  setOperatorService(inService: boolean): void {
+    this.flags.operatorOut = !inService;
+    this.syncService();
+  }
+
+  /** Prints the receipt of `txId` (default: the last money-taking transaction) again, marked COPY. */
+  async reprint(txId?: string): Promise<PrintResult> {
+    const row = txId ? this.o.journal.transaction(txId) : this.o.journal.lastClosedTransaction();
+    if (!row || row.state !== 'closed' || row.outcome === null) return { printed: false, reason: 'no-such-transaction' };
+    const printed = await this.printFromJournal(row.txId, row.outcome, true);
+    this.append([{ type: 'receipt.printed', txId: row.txId, printed }]);
+    return printed ? { printed } : { printed, reason: 'printer' };
+  }
+
+  /** Runs a pass of the biller outbox now (tests, and the fleet's "retry" hint). */
+  retryPendingPostings(): Promise<{ settled: number; waiting: number }> {
+    return this.retrier.runOnce();
   }
 
   /**
@@ -160,29 +233,33 @@ export class Kiosk {
     this.fsm = t.state;
     if (before.name !== t.state.name) this.emitState();
     for (const effect of t.effects) if (effect.type !== 'journal') this.run(effect);
+    if (before.name !== t.state.name) this.syncService();
   }
 
   private append(records: readonly JournalRecord[]): void {
-    const { onAppend } = this.o;
+    const { onAppend, probe } = this.o;
+    const first = records[0]!.type;
+    probe?.(`before:${first}`);
     const res = this.o.journal.appendAll(records, onAppend ? (db) => onAppend(records, db) : undefined);
+    probe?.(`after:${first}`);
     if (res.stored.length) this.emitter.emit('journal', { stored: res.stored });
   }
 
   private onJournalFailure(err: unknown, ev: FsmEvent): void {
     const e = toKioskError(err, 'KIOSK_E_JOURNAL_WRITE');
     this.o.logger.fatal({ code: e.code, event: ev.type }, 'journal append failed: out of service');
-    this.journalFailed = true;
-    this.reasons.set('journal', 'journal-failure');
+    this.flags.journalFailed = true;
     const v = this.o.devices.billValidator;
     // A note in escrow must go back: its decision could not be made durable.
     if (ev.type === 'note.escrow') this.track('billValidator', () => v.reject());
     this.track('billValidator', () => v.disable());
-    this.setService('out-of-service');
     this.emitter.emit('fault', { code: e.code, where: 'journal' });
+    this.emitter.emit('alarm', { kind: 'journal-failure', details: { code: e.code } });
+    this.syncService();
   }
 
   private run(effect: Exclude<FsmEffect, { type: 'journal' }>): void {
-    const { devices, biller, settings } = this.o;
+    const { devices, biller } = this.o;
     switch (effect.type) {
       case 'display.show': this.showScreen(effect.screen); return;
       case 'timer.start': this.timers.start(effect.timer, effect.ms); return;
@@ -220,35 +297,59 @@ export class Kiosk {
             const e = toKioskError(err, 'KIOSK_E_BILLER_UNAVAILABLE');
             this.o.logger.warn({ txId: effect.txId, code: e.code, retryable: e.retryable }, 'posting failed');
             this.dispatch({ type: 'post.failed', txId: effect.txId, retryable: e.code !== 'KIOSK_E_BILLER_REFUSED', code: e.code });
+            if (e.code !== 'KIOSK_E_BILLER_REFUSED') this.retrier.start();
           }
         });
         return;
       }
-      case 'printer.print': {
-        const row = this.o.journal.transaction(effect.txId);
-        if (!row) { this.o.logger.error({ txId: effect.txId }, 'receipt for an unknown transaction'); return; }
-        const document = buildReceipt({
-          terminalId: settings.terminalId, txId: row.txId, billerName: row.billerName, account: maskAccount(row.account), period: row.period,
-          currency: row.currency, due: row.due, paidByTender: { cash: row.paid }, surplus: row.surplus, outcome: effect.outcome,
-          time: formatLocalTime(this.o.clock.wallMs()), clockSynced: this.o.clockSynced?.() ?? false, hotline: settings.hotline,
-          eReceiptUrl: settings.eReceiptBaseUrl,
-        }, settings.locale);
+      case 'printer.print':
         this.track('printer', async () => {
-          let printed = false;
-          try {
-            printed = (await devices.receiptPrinter.print(document)).printed;
-          } catch (err) {
-            this.o.logger.warn({ txId: effect.txId, code: toKioskError(err).code }, 'receipt not printed');
-          }
-          this.emitter.emit('receipt', { txId: effect.txId, document, printed });
+          const printed = await this.printFromJournal(effect.txId, effect.outcome, false);
           this.dispatch({ type: 'print.done', txId: effect.txId, printed });
         });
         return;
-      }
       case 'telemetry.transaction':
         this.emitter.emit('transaction', { txId: effect.txId, outcome: effect.outcome, paid: effect.paid });
         return;
     }
+  }
+
+  /** Prints a transaction's receipt from its journal row; true only when the printer says it printed. */
+  private async printFromJournal(txId: string, outcome: Outcome, copy: boolean): Promise<boolean> {
+    const row = this.o.journal.transaction(txId);
+    if (!row) { this.o.logger.error({ txId }, 'receipt for an unknown transaction'); return false; }
+    const { settings, clock } = this.o;
+    const document = receiptFor(row, outcome, {
+      terminalId: settings.terminalId, hotline: settings.hotline, eReceiptBaseUrl: settings.eReceiptBaseUrl, locale: settings.locale,
+      wallMs: clock.wallMs(), clockSynced: this.o.clockSynced?.() ?? false, copy,
+    });
+    let printed = false;
+    try {
+      printed = (await this.o.devices.receiptPrinter.print(document)).printed;
+    } catch (err) {
+      this.o.logger.warn({ txId, code: toKioskError(err).code }, 'receipt not printed');
+    }
+    this.emitter.emit('receipt', { txId, document, printed });
+    return printed;
+  }
+
+  /** Receipts that never printed cleanly are printed again, marked COPY, once the printer can print. */
+  private drainReceiptQueue(): void {
+    if (this.drainingReceipts || !AT_REST.has(this.fsm.name) || !isUsable(this.o.devices.receiptPrinter.status())) return;
+    this.drainingReceipts = true;
+    this.track('printer', async () => {
+      try {
+        for (const row of this.o.journal.unprintedReceipts()) {
+          if ('tx' in this.fsm && this.fsm.tx.txId === row.txId) continue;
+          if (!isUsable(this.o.devices.receiptPrinter.status()) || row.outcome === null) break;
+          const printed = await this.printFromJournal(row.txId, row.outcome, true);
+          this.append([{ type: 'receipt.printed', txId: row.txId, printed }]);
+          if (!printed) break;
+        }
+      } finally {
+        this.drainingReceipts = false;
+      }
+    });
   }
 
   /**
@@ -290,9 +391,6 @@ export class Kiosk {
     this.track('display', () => display.show(frame));
   }
 
-  /** The screen the FSM last asked for (the launcher redraws it after a resize). */
-  currentScreen(): Screen { return this.lastDisplayed; }
-
   private wireDevices(): void {
     const { devices } = this.o;
     const guard = (where: string, fn: () => void): void => {
@@ -305,19 +403,21 @@ export class Kiosk {
     });
     this.unsubscribe.push(
       v.on('escrow', (n) => guard('escrow', () => {
-        if (this.journalFailed) { this.track('billValidator', () => v.reject()); return; }
+        if (this.flags.journalFailed) { this.track('billValidator', () => v.reject()); return; }
         this.dispatch({ type: 'note.escrow', value: n.value, currency: n.currency, channel: n.channel });
       })),
       v.on('returned', () => guard('returned', () => { this.pendingDecision = undefined; this.dispatch({ type: 'note.returned' }); })),
       v.on('counters', (c) => guard('counters', () => this.track('billValidator', () => this.checkCounters(c.stacked)))),
       devices.scanner.on('scan', (s) => guard('scan', () => {
-        if (this.fsm.name === 'idle' || this.fsm.name === 'done') this.dispatch({ type: 'scanned', code: s.data, txId: this.o.newTxId() });
+        if (this.fsm.name !== 'idle' && this.fsm.name !== 'done') return;
+        const { tenders } = computeService(this.serviceInputs());
+        this.dispatch({ type: 'scanned', code: s.data, txId: this.o.newTxId(), tenders });
       })),
       devices.panel.on('button', (b) => guard('button', () => {
         this.track('panel', () => devices.panel.beep(40));
         this.dispatch({ type: 'button', button: b.button });
       })),
-      devices.panel.on('door', (d) => guard('door', () => this.setReason('door', d.open ? 'door-open' : undefined))),
+      devices.panel.on('door', (d) => guard('door', () => { this.flags.doorOpen = d.open; this.syncService(); })),
     );
     for (const [name, dev] of Object.entries(devices) as [string, Device<DeviceEvents>][]) {
       this.unsubscribe.push(dev.on('status', (s) => guard('status', () => this.onDeviceStatus(name, s))));
@@ -335,28 +435,41 @@ export class Kiosk {
     }
   }
 
-  /** Devices a cash payment needs; any of them unusable takes the terminal out of service. */
   private onDeviceStatus(name: string, status: DeviceStatus): void {
+    const was = this.statuses[name];
+    this.statuses[name] = status;
     this.emitter.emit('device', { device: name, status });
     if (name === 'billValidator' && isUsable(status) && this.pendingDecision && this.o.devices.billValidator.escrowNote()) {
       this.decide(this.pendingDecision);
     }
-    if (name === 'display') return;
-    this.setReason(`device:${name}`, isUsable(status) ? undefined : `${name}-${status.reason}`);
+    if (name === 'receiptPrinter' && isUsable(status) && !(was && isUsable(was)) && this.service !== 'recovering') this.drainReceiptQueue();
+    this.syncService();
   }
 
-  private setReason(key: string, reason: string | undefined): void {
-    const had = this.reasons.size > 0;
-    if (reason) this.reasons.set(key, reason); else this.reasons.delete(key);
+  private serviceInputs(): Parameters<typeof computeService>[0] {
+    return { devices: this.statuses, ...this.flags };
+  }
+
+  /**
+   * Recomputes why customers are refused and tells the FSM when no money is in flight; a change during a
+   * payment waits for the FSM to come to rest (this runs again after every state change).
+   */
+  private syncService(): void {
     if (this.service === 'starting' || this.service === 'recovering' || this.service === 'stopped') return;
-    const has = this.reasons.size > 0;
-    if (had !== has || (has && reason)) {
-      this.setService(has ? 'out-of-service' : 'in-service');
-      this.dispatch({ type: 'service', inService: !has, reason: has ? this.firstReason() : 'ok' });
+    const { reasons } = computeService(this.serviceInputs());
+    const changed = reasons.join() !== this.reasons.join();
+    this.reasons = reasons;
+    this.setService(reasons.length ? 'out-of-service' : 'in-service');
+    if (changed) this.emitState();
+    if (!AT_REST.has(this.fsm.name)) return;
+    const f = this.fsm;
+    if (reasons.length && (f.name !== 'out-of-service' || f.reason !== reasons[0])) {
+      this.dispatch({ type: 'service', inService: false, reason: reasons[0]! });
+    } else if (!reasons.length && f.name === 'out-of-service') {
+      this.dispatch({ type: 'service', inService: true, reason: 'ok' });
     }
+    if (f.name !== this.fsm.name && (this.fsm.name === 'idle' || this.fsm.name === 'out-of-service')) this.drainReceiptQueue();
   }
-
-  private firstReason(): string { return [...this.reasons.values()][0] ?? 'unknown'; }
 
   private setService(s: ServiceState): void {
     if (this.service === s) return;
@@ -365,18 +478,18 @@ export class Kiosk {
   }
 
   private emitState(): void {
-    this.emitter.emit('state', { fsm: this.fsm.name, service: this.service, reasons: [...this.reasons.values()] });
+    this.emitter.emit('state', { fsm: this.fsm.name, service: this.service, reasons: this.reasons });
   }
 
   /**
    * Finishes what a previous run left open, before any customer: a transaction with no money is closed
-   * as cancelled; one with money (or an intended posting) is posted with the same idempotency key.
+   * as cancelled; one with money (or an intended posting) is posted with the same idempotency key, and
+   * its receipt printed or queued. A note left in escrow was returned by the FSM when the validator
+   * reported it (no transaction accepts it now).
    */
   private async recover(): Promise<void> {
-    const open = this.o.journal.openTransactions();
-    for (const row of open) {
-      const bill: BillInfo = { billerId: row.billerId, billerName: row.billerName, account: row.account, period: row.period, due: row.due, currency: row.currency, billRef: row.billRef };
-      const tx = { txId: row.txId, bill, paid: row.paid, notes: row.notes, accepting: 0 };
+    for (const row of this.o.journal.openTransactions()) {
+      const tx = { txId: row.txId, tenders: { cash: true, card: false }, bill: billOf(row), paid: row.paid, notes: row.notes, accepting: 0 };
       this.o.logger.warn({ txId: row.txId, state: row.state, paid: row.paid }, 'recovering an open transaction');
       if (row.paid === 0 && row.state === 'open') {
         this.append([{ type: 'tx.closed', txId: row.txId, outcome: 'cancelled', paid: 0, surplus: 0 }]);
@@ -389,11 +502,4 @@ export class Kiosk {
     }
     this.fsm = initialState;
   }
-}
-
-/** `YYYY-MM-DD HH:MM` in the board's local time zone (the receipt's time line). */
-export function formatLocalTime(ms: number): string {
-  const d = new Date(ms);
-  const p = (n: number): string => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
 }

@@ -162,9 +162,9 @@ export class Outbox {
   }
 
   /** The `transactions` projection's currency and biller, read through the caller's handle. */
-  transactionFacts(db: SqliteDatabase, txId: string): { currency: string | null; billerId: string | null } {
-    const r = this.writer(db).txRow.get(txId) as { currency: string; biller_id: string } | undefined;
-    return { currency: r?.currency ?? null, billerId: r?.biller_id ?? null };
+  transactionFacts(db: SqliteDatabase, txId: string): { currency: string | null; billerId: string | null; paid: number; surplus: number } {
+    const r = this.writer(db).txRow.get(txId) as { currency: string; biller_id: string; paid: number; surplus: number } | undefined;
+    return { currency: r?.currency ?? null, billerId: r?.biller_id ?? null, paid: r?.paid ?? 0, surplus: r?.surplus ?? 0 };
   }
 
   private writer(db: SqliteDatabase): WriteStatements {
@@ -174,7 +174,7 @@ export class Outbox {
       'INSERT INTO outbox_seq (terminal, class, last) VALUES (?, ?, 1) ON CONFLICT (terminal, class) DO UPDATE SET last = last + 1 RETURNING last',
     ).pluck();
     const insert = db.prepare('INSERT INTO outbox (class, seq, msg_id, topic, payload) VALUES (?, ?, ?, ?, ?)');
-    const txRow = db.prepare('SELECT currency, biller_id FROM transactions WHERE tx_id = ?');
+    const txRow = db.prepare('SELECT currency, biller_id, paid, surplus FROM transactions WHERE tx_id = ?');
     // Nested inside appendAll's transaction, better-sqlite3 turns this into a savepoint.
     const enqueue = db.transaction((msg: OutboxMessage): OutboxRow => {
       const seq = Number(nextSeq.get(this.o.terminal, msg.class));
@@ -224,10 +224,16 @@ export interface TransactionEventData extends JsonObject {
 export function transactionOutboxHook(outbox: Outbox): (records: readonly JournalRecord[], db: SqliteDatabase) => void {
   return (records, db) => {
     for (const r of records) {
-      if (r.type !== 'tx.closed') continue;
-      const facts = outbox.transactionFacts(db, r.txId);
-      const data: TransactionEventData = { txId: r.txId, outcome: r.outcome, paid: r.paid, surplus: r.surplus, currency: facts.currency, billerId: facts.billerId };
-      outbox.enqueue(db, { class: 'transaction', kind: 'tx.closed', data });
+      if (r.type === 'tx.closed') {
+        const facts = outbox.transactionFacts(db, r.txId);
+        const data: TransactionEventData = { txId: r.txId, outcome: r.outcome, paid: r.paid, surplus: r.surplus, currency: facts.currency, billerId: facts.billerId };
+        outbox.enqueue(db, { class: 'transaction', kind: 'tx.closed', data });
+      } else if (r.type === 'tx.late-post') {
+        // A pending transaction reached its final outcome later: the fleet's view of it changes.
+        const facts = outbox.transactionFacts(db, r.txId);
+        const data: TransactionEventData = { txId: r.txId, outcome: r.outcome, paid: facts.paid, surplus: facts.surplus, currency: facts.currency, billerId: facts.billerId };
+        outbox.enqueue(db, { class: 'transaction', kind: 'tx.late-post', data });
+      }
     }
   };
 }
@@ -241,7 +247,8 @@ export interface AlarmEventData extends JsonObject {
 
 /**
  * Durable alarms that arise from journal facts, enqueued in the same SQL transaction as the fact so the
- * fleet hears of them even if kioskd dies right after: a validator whose counters disagree with the journal.
+ * fleet hears of them even if kioskd dies right after: a validator whose counters disagree with the
+ * journal, and a transaction that needs a refund.
  */
 export function alarmOutboxHook(outbox: Outbox): (records: readonly JournalRecord[], db: SqliteDatabase) => void {
   return (records, db) => {
@@ -249,6 +256,14 @@ export function alarmOutboxHook(outbox: Outbox): (records: readonly JournalRecor
       if (r.type === 'validator.counters' && r.mismatch !== 0) {
         const data: AlarmEventData = { alarm: 'counter-mismatch', severity: 'critical', details: { serial: r.serial, stacked: r.stacked, credits: r.credits, mismatch: r.mismatch } };
         outbox.enqueue(db, { class: 'alarm', kind: 'counter-mismatch', data });
+      }
+      // Money was taken and the biller refused it for good: a person must refund the customer.
+      const refused = (r.type === 'tx.closed' && r.outcome === 'needs-refund') || (r.type === 'tx.late-post' && r.result === 'refused');
+      if (refused) {
+        const facts = outbox.transactionFacts(db, r.txId);
+        const paid = r.type === 'tx.closed' ? r.paid : facts.paid;
+        const data: AlarmEventData = { alarm: 'needs-refund', severity: 'critical', details: { txId: r.txId, paid, currency: facts.currency ?? '', billerId: facts.billerId ?? '' } };
+        outbox.enqueue(db, { class: 'alarm', kind: 'needs-refund', data });
       }
     }
   };

@@ -12,6 +12,8 @@ export interface ScanSource<I> {
   subscribe(fn: (input: I) => void): () => void;
   onClose(fn: (err?: Error) => void): () => void;
   close(): Promise<void>;
+  /** When known: false once the source closed (its close listeners may already have run). */
+  readonly isOpen?: boolean;
 }
 
 export interface ScannerShellOptions<I> {
@@ -121,13 +123,15 @@ export class ScannerShell<I> implements Scanner {
   private async connect(gen: number): Promise<void> {
     const src = await this.opts.openSource();
     if (gen !== this.generation || !this.wanted) { await src.close().catch(() => {}); return; }
-    let lost = false;
-    const offClose = src.onClose((err) => { lost = true; this.onSourceLost(src, err); });
-    if (lost) return; // closed while subscribing: onSourceLost already ignored it (not current yet)
-    this.opts.decoder.reset();
-    const offData = src.subscribe((input) => this.onInput(src, input));
-    this.unsubscribe = () => { offData(); offClose(); };
+    const offs: (() => void)[] = [];
+    this.unsubscribe = () => { for (const off of offs.splice(0)) off(); };
     this.source = src;
+    this.opts.decoder.reset();
+    offs.push(src.subscribe((input) => this.onInput(src, input)));
+    offs.push(src.onClose((err) => this.onSourceLost(src, err)));
+    // Lost while subscribing: the drop ran before every listener was in place.
+    if (this.source !== src) { for (const off of offs.splice(0)) off(); return; }
+    if (src.isOpen === false) { this.onSourceLost(src); return; }
     this.backoffMs = this.reconnectBaseMs;
     this.setStatus(st('online', 'ok', 'ready'));
   }

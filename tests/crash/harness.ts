@@ -1,0 +1,254 @@
+/**
+ * The crash-injection harness (issue 5). The parent hosts the simulators — the SSP validator on the
+ * device end of a socat PTY pair, the biller behind a wire tap, and the printer's record file — so they
+ * outlive kioskd, which runs in a child process and is SIGKILLed at journal append sites and at random
+ * instants. After every kill the simulators keep running on their own clock for a while (a held note
+ * times out and comes back), kioskd restarts on the same journal and PTY, and once it has recovered and
+ * is idle the money checks run against the simulators' records only (./checks.ts).
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { systemClock, systemTimers } from '../../src/hal/index.js';
+import { APPEND_SITES, type AppendSite } from '../../src/runtime/kiosk.js';
+import { startBillerSim } from '../sim/biller/index.js';
+import { encodeNumeric } from '../sim/biller/slips.js';
+import { attachToPty, openPtyPair } from '../sim/serial/pty.js';
+import { SspValidatorSim } from '../sim/ssp/index.js';
+import { startBillerTap } from './biller-tap.js';
+import { checkAll, violationKey, type ScenarioLog, type Violation } from './checks.js';
+import { KioskdProcess } from './kioskd-process.js';
+import { buildKillPlan, int, rng, scenarioScript, type KillPlanEntry, type ScenarioScript } from './plan.js';
+import { formatCrashAt } from './protocol.js';
+import { readPrinterRecord } from './recording-printer.js';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface CrashRunOptions {
+  /** Kills to reach (plan entries whose site never comes are made up by random-instant kills). */
+  readonly kills: number;
+  readonly seed: number;
+  /** Keep the journal, logs and printer record here; a temp dir (removed when clean) otherwise. */
+  readonly dir?: string;
+  readonly log?: (line: string) => void;
+  /** Longest time the simulators run alone after a kill; default 12 000 ms. */
+  readonly maxDeadMs?: number;
+  /** Scenarios a child may run while its kill site does not come; default 6. */
+  readonly scenariosPerLife?: number;
+}
+
+export interface CrashRunResult {
+  readonly kills: number;
+  /** Append sites where a probe kill actually happened. */
+  readonly sitesKilled: ReadonlyMap<AppendSite, number>;
+  readonly siteTotal: number;
+  readonly randomKills: number;
+  readonly violations: readonly Violation[];
+  readonly scenarios: number;
+  /** Plan entries whose site was not reached within the child's scenarios. */
+  readonly unreached: readonly string[];
+  /** Diagnostics, not checks: credits kioskd itself said it journaled outside any transaction. */
+  readonly strayCredits: number;
+  readonly summary: string;
+  readonly dir: string;
+}
+
+interface MutableScenario extends ScenarioLog {
+  readonly txIds: string[];
+  readonly inserted: number[];
+  readonly stacked: number[];
+  readonly kills: string[];
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Builds the child once per run: restarts then cost a node start, not a TypeScript compile. */
+async function buildChild(): Promise<string> {
+  const { build } = await import('esbuild');
+  const outfile = join(REPO_ROOT, 'dist', 'crash', `child-${process.pid}.mjs`);
+  mkdirSync(dirname(outfile), { recursive: true });
+  await build({
+    entryPoints: [join(REPO_ROOT, 'tests', 'crash', 'child.ts')], bundle: true, platform: 'node', format: 'esm',
+    packages: 'external', sourcemap: true, logLevel: 'warning', outfile,
+  });
+  return outfile;
+}
+
+export async function runCrashInjection(o: CrashRunOptions): Promise<CrashRunResult> {
+  const log = o.log ?? ((l: string) => process.stdout.write(`${l}\n`));
+  const ownDir = o.dir === undefined;
+  const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'kioskd-crash-'));
+  mkdirSync(dir, { recursive: true });
+  const printerPath = join(dir, 'printer.jsonl');
+  const maxDeadMs = o.maxDeadMs ?? 12_000;
+  const perLife = o.scenariosPerLife ?? 6;
+
+  const entry = await buildChild();
+  const pair = await openPtyPair();
+  const sim = new SspValidatorSim({ clock: systemClock, timers: systemTimers });
+  const device = await attachToPty(pair.devicePath, sim);
+  const biller = await startBillerSim({ host: '127.0.0.1' });
+  const latency = rng(o.seed ^ 0x5eed);
+  // Some postings answer slowly, so that random kills also land while a posting is in flight.
+  const tap = await startBillerTap(biller.url, () => (latency() < 0.3 ? int(latency, 100, 1_500) : 0));
+
+  const plan = buildKillPlan(o.kills, rng(o.seed));
+  const scenarios: MutableScenario[] = [];
+  const boot: MutableScenario = { id: 'boot', txIds: [], inserted: [], stacked: [], kills: [], refuse: false };
+  let current = boot;
+  let seenStacked = 0;
+  // The simulator's own cash box record, attributed to whichever scenario the script is running.
+  const watch = setInterval(() => {
+    const s = sim.stackedNotes();
+    while (seenStacked < s.length) current.stacked.push(s[seenStacked++]!.value);
+  }, 20);
+
+  const violations = new Map<string, Violation>();
+  const sitesKilled = new Map<AppendSite, number>();
+  const unreached: string[] = [];
+  let kills = 0;
+  let randomKills = 0;
+  let strays = 0;
+  let scenarioNo = 0;
+  let child: KioskdProcess | undefined;
+
+  const addViolation = (v: Violation): void => {
+    const key = violationKey(v);
+    if (violations.has(key)) return;
+    violations.set(key, v);
+    log(`  VIOLATION ${v.kind} in ${v.scenario} (kills: ${v.kills.join(', ') || 'none'}): ${v.detail}`);
+  };
+
+  const runChecks = (): void => {
+    const all = boot.stacked.length ? [boot, ...scenarios] : scenarios;
+    const evidence = {
+      postings: biller.postings.map((p) => ({ txId: p.txId, amount: p.amount, cancelled: p.cancelled })),
+      attempts: tap.attempts,
+      receipts: readPrinterRecord(printerPath),
+    };
+    for (const v of checkAll(all, evidence)) addViolation(v);
+  };
+
+  const spawnChild = (crashAt: KillPlanEntry | undefined): KioskdProcess => new KioskdProcess({
+    entry, dir, billerUrl: tap.url, ptyPath: pair.hostPath, cwd: REPO_ROOT,
+    ...(crashAt?.kind === 'site' ? { crashAt: crashAt.at } : {}),
+  });
+
+  /** Recovered and idle: in service, no transaction, nothing in the validator's escrow, cash box quiet. */
+  const settle = async (c: KioskdProcess): Promise<boolean> => {
+    const idle = (): boolean => c.ready && c.service === 'in-service' && (c.fsm === 'idle' || c.fsm === 'done') && sim.noteInEscrow() === undefined;
+    if (!(await c.until(idle, 45_000))) return false;
+    for (let quiet = sim.stackedNotes().length; ;) {
+      await sleep(800);
+      const now = sim.stackedNotes().length;
+      if (now === quiet && idle()) return c.alive;
+      if (!c.alive) return false;
+      quiet = now;
+    }
+  };
+
+  const runScenario = async (c: KioskdProcess, sc: ScenarioScript): Promise<void> => {
+    const s: MutableScenario = { id: sc.id, txIds: [], inserted: [], stacked: [], kills: [], refuse: sc.refuse };
+    scenarios.push(s);
+    current = s;
+    biller.setMode(sc.refuse ? 'refuse' : 'ok');
+    const account = `9${String(scenarioNo).padStart(11, '0')}`;
+    biller.addBill({ billerId: 'water-city', billerName: 'City Water Works', account, period: '202507', due: sc.due, currency: 'CNY', billRef: `CR-${sc.id}` });
+    const txId = `${sc.id}a1`;
+    s.txIds.push(txId);
+    c.send({ cmd: 'scan', code: encodeNumeric({ prefix: '37', account, period: '202507' }), txId });
+    if (!(await c.until(() => c.fsm === 'bill-shown', 10_000))) return;
+    c.send({ cmd: 'press', button: 'cash' });
+    if (!(await c.until(() => c.fsm === 'accepting' && sim.isEnabled(), 10_000))) return;
+    for (const [i, value] of sc.notes.entries()) {
+      if (sc.cancelAfter === i || c.fsm !== 'accepting' || !c.alive) break;
+      const seen = c.notes.length;
+      const stackedBefore = sim.stackedNotes().length;
+      // A slot still busy with the previous note does not draw the next one in yet: try again briefly.
+      if (!(await c.until(() => sim.insert(value), 3_000, 40))) break;
+      s.inserted.push(value);
+      const fate = (): boolean => sim.stackedNotes().length > stackedBefore || c.notes.slice(seen).some((n) => n.note === 'credited' || n.note === 'returned');
+      if (!(await c.until(fate, 15_000))) return;
+    }
+    if (c.fsm === 'accepting') c.send({ cmd: 'press', button: 'cancel' });
+    await c.until(() => c.fsm === 'done' || c.fsm === 'idle', 25_000);
+  };
+
+  const deadRand = rng(o.seed ^ 0xdead);
+  const startedAt = Date.now();
+  try {
+    for (let i = 0; kills < o.kills; i++) {
+      const planned: KillPlanEntry = plan[i] ?? { kind: 'random', afterMs: int(deadRand, 300, 9_000) };
+      const label = planned.kind === 'site' ? formatCrashAt(planned.at) : `random@${planned.afterMs}ms`;
+      const c = spawnChild(planned);
+      child = c;
+      const timer = planned.kind === 'random' ? setTimeout(() => c.kill(), planned.afterMs) : undefined;
+      if (await c.until(() => c.ready, 60_000)) {
+        if (await settle(c)) {
+          runChecks();
+          for (let k = 0; k < perLife && c.alive; k++) {
+            scenarioNo++;
+            const target = planned.kind === 'site' ? planned.at.site : undefined;
+            await runScenario(c, scenarioScript(scenarioNo, rng(o.seed * 1_000_003 + scenarioNo), target));
+            if (c.alive && (c.fsm === 'done' || c.fsm === 'idle')) runChecks();
+          }
+        } else if (c.alive) {
+          addViolation({ scenario: current.id, kind: 'stuck', kills: current.kills, detail: `kioskd did not settle after restart (service ${c.service}, fsm ${c.fsm}, escrow ${sim.noteInEscrow() ?? '-'})` });
+        }
+      }
+      if (c.alive && planned.kind === 'random') await c.exited; // its timer is still to come
+      clearTimeout(timer);
+      if (c.alive) {
+        unreached.push(label);
+        c.send({ cmd: 'exit' });
+        await Promise.race([c.exited, sleep(10_000)]);
+        c.kill();
+      }
+      const exit = await c.exited;
+      strays += c.strays.length;
+      if (exit.signal === 'SIGKILL' && (c.dying || planned.kind === 'random')) {
+        kills++;
+        const what = c.dying ? `${c.dying.site}:${c.dying.hit}` : label;
+        if (c.dying) sitesKilled.set(c.dying.site, (sitesKilled.get(c.dying.site) ?? 0) + 1); else randomKills++;
+        current.kills.push(what);
+        const u = deadRand();
+        // Bimodal: often past the validator's 10 s escrow timeout (the held note comes back), often a quick restart.
+        const deadMs = Math.min(maxDeadMs, u < 0.35 ? int(deadRand, 10_000, 12_000) : int(deadRand, 0, 2_500));
+        log(`kill ${kills}/${o.kills} at ${what} during ${current.id} (fsm ${c.fsm}); simulators alone for ${(deadMs / 1000).toFixed(1)} s${c.strays.length ? `; kioskd journaled ${c.strays.length} stray credit(s)` : ''}`);
+        await sleep(deadMs);
+      } else if (exit.signal !== null || (exit.code !== 0 && exit.code !== null)) {
+        addViolation({ scenario: current.id, kind: 'stuck', kills: current.kills, detail: `kioskd exited on its own (${exit.signal ?? exit.code})${c.fatal ? `: ${c.fatal}` : ''} ${c.stderr.slice(-600)}` });
+      }
+    }
+    // A last life without a kill: recovery of the last kill, then the final checks.
+    const c = spawnChild(undefined);
+    child = c;
+    if ((await c.until(() => c.ready, 60_000)) && (await settle(c))) runChecks();
+    else addViolation({ scenario: current.id, kind: 'stuck', kills: current.kills, detail: `kioskd did not settle at the end (service ${c.service}, fsm ${c.fsm}) ${c.stderr.slice(-600)}` });
+    strays += c.strays.length;
+    c.send({ cmd: 'exit' });
+    await Promise.race([c.exited, sleep(10_000)]);
+  } finally {
+    clearInterval(watch);
+    child?.kill();
+    await device.close();
+    await pair.close();
+    await tap.close();
+    await biller.close();
+    rmSync(entry, { force: true });
+    rmSync(`${entry}.map`, { force: true });
+  }
+
+  const v = [...violations.values()];
+  const summary = `crash-injection: ${kills} kills, ${sitesKilled.size}/${APPEND_SITES.length} sites, ${v.length} violations`;
+  const notHit = APPEND_SITES.filter((s) => !sitesKilled.has(s));
+  log(`${scenarios.length} scenarios, ${randomKills} random-instant kills, ${Math.round((Date.now() - startedAt) / 1000)} s`);
+  log(`kills per site: ${[...sitesKilled].map(([s, n]) => `${s}×${n}`).join(' ')}`);
+  if (notHit.length) log(`sites never killed at: ${notHit.join(', ')}`);
+  if (unreached.length) log(`planned kills whose site did not come within ${perLife} scenarios: ${unreached.length} (${[...new Set(unreached)].slice(0, 12).join(', ')}${unreached.length > 12 ? ', …' : ''})`);
+  if (strays) log(`diagnostics: kioskd reported ${strays} credit(s) journaled outside a transaction`);
+  if (ownDir && v.length === 0) rmSync(dir, { recursive: true, force: true });
+  else log(`harness files (journal, kioskd.log, printer.jsonl): ${dir}`);
+  return { kills, sitesKilled, siteTotal: APPEND_SITES.length, randomKills, violations: v, scenarios: scenarios.length, unreached, strayCredits: strays, summary, dir };
+}

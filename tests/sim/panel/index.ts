@@ -1,0 +1,1 @@
+export { GpioBank, writeFakeSysfs, type GpioBankOptions, type SysfsVariant } from './gpio-bank.js';
