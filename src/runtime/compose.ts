@@ -6,6 +6,7 @@ import { Journal, type SqliteDatabase } from '../ledger/index.js';
 import type { JournalRecord } from '../fsm/index.js';
 import { Outbox, TelemetryPublisher, journalOutboxHook } from '../telemetry/index.js';
 import { createBillerPort } from './biller-port.js';
+import { timesyncdSynced } from './clock-sync.js';
 import { newBootId, newTransactionId } from './ids.js';
 import { Kiosk, type BillerPort, type KioskDevices, type KioskOptions } from './kiosk.js';
 import { kioskdVersion } from './version.js';
@@ -32,8 +33,12 @@ export interface Runtime {
   readonly bootId: string;
   /** Present when telemetry is enabled in the configuration. */
   readonly telemetry: TelemetryPublisher | undefined;
+  /** The durable telemetry outbox (in the journal's database), when telemetry is enabled. */
+  readonly outbox: Outbox | undefined;
   /** Starts telemetry (which never blocks on the broker), then the kiosk: devices, recovery, service. */
   start(): Promise<void>;
+  /** SIGTERM: brings the open transaction to rest (bounded), then closes everything. */
+  shutdown(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -66,7 +71,7 @@ export function createRuntime(p: RuntimeParts): Runtime {
     },
     journal, devices: p.devices, biller, clock, timers, logger: p.logger.child({ module: 'kiosk' }),
     newTxId: p.newTxId ?? (() => newTransactionId()),
-    ...(p.clockSynced ? { clockSynced: p.clockSynced } : {}),
+    clockSynced: p.clockSynced ?? timesyncdSynced(),
     ...(onAppend ? { onAppend } : {}),
     ...(p.probe ? { probe: p.probe } : {}),
   });
@@ -76,13 +81,17 @@ export function createRuntime(p: RuntimeParts): Runtime {
   }) : undefined;
   const detach = telemetry?.attachKiosk(kiosk);
   return {
-    kiosk, journal, bootId, telemetry,
+    kiosk, journal, bootId, telemetry, outbox,
     async start() {
       telemetry?.start();
       await kiosk.start();
     },
+    async shutdown(timeoutMs) {
+      await kiosk.shutdown(timeoutMs);
+      await this.close();
+    },
     async close() {
-      await kiosk.stop();
+      if (kiosk.serviceState().service !== 'stopped') await kiosk.stop();
       detach?.();
       await telemetry?.stop();
       journal.close();

@@ -10,10 +10,15 @@ import { createRuntime, type Runtime } from './compose.js';
 import { buildDevices } from './devices.js';
 import { createLogger } from './logger.js';
 
+/** EX_DATAERR: the journal is corrupt, foreign or newer; systemd must not restart-loop on it. */
+const JOURNAL_EXIT_CODE = 65;
+const JOURNAL_REFUSED: ReadonlySet<string> = new Set(['KIOSK_E_JOURNAL_CORRUPT', 'KIOSK_E_JOURNAL_FOREIGN', 'KIOSK_E_JOURNAL_VERSION', 'KIOSK_E_JOURNAL_OPEN']);
+
 const USAGE = `usage: kioskd [--config-dir DIR] [--profile NAME]
 
 Runs the kiosk service. Configuration: DIR/default.json, then DIR/profiles/NAME.json, then the runtime
-settings file. Exit codes: 0 clean stop, 1 runtime failure, 78 invalid configuration.`;
+settings file. Exit codes: 0 clean stop, 1 runtime failure, 65 journal refused (corrupt, foreign or
+newer; the file is never modified), 78 invalid configuration.`;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { 'config-dir': { type: 'string' }, profile: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
@@ -38,16 +43,23 @@ async function main(): Promise<number> {
     await runtime.start();
   } catch (err) {
     if (isKioskError(err, 'KIOSK_E_CONFIG_INVALID')) return configFailure(err);
-    logger.fatal({ code: toKioskError(err).code }, 'kioskd failed to start');
+    const e = toKioskError(err);
+    if (JOURNAL_REFUSED.has(e.code)) {
+      // Never touch the file: refuse customers (we do not start) and say exactly what is wrong.
+      logger.fatal({ code: e.code, path: config.journal.path, details: e.details }, 'journal refused; no customer will be served until an engineer looks at it');
+      process.stderr.write(`kioskd: journal ${config.journal.path} refused (${e.code}): ${e.message}\nThe file was not modified. Move it aside only after it has been copied for analysis.\n`);
+      return JOURNAL_EXIT_CODE;
+    }
+    logger.fatal({ code: e.code }, 'kioskd failed to start');
     return 1;
   }
   logger.info({ service: runtime.kiosk.serviceState() }, 'ready');
   await new Promise<void>((resolve) => {
-    const stop = (signal: string): void => { logger.info({ signal }, 'stopping'); resolve(); };
+    const stop = (signal: string): void => { logger.info({ signal }, 'stopping: bringing the open transaction to rest'); resolve(); };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
-  await runtime.close();
+  await runtime.shutdown();
   return 0;
 }
 

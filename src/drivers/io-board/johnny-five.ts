@@ -70,7 +70,7 @@ export interface StartBoardOptions {
  * that calls process.reallyExit() (skipping kioskd's shutdown); `debug: false` keeps it off console.log.
  */
 export function startBoard(five: JohnnyFive, io: J5IoPlugin, opts: StartBoardOptions): Promise<J5Board> {
-  const board = new five.Board({ io, repl: false, debug: false, sigint: true as false });
+  const board = new five.Board({ io, repl: false, debug: false, sigint: false });
   return new Promise<J5Board>((resolve, reject) => {
     let settled = false;
     const finish = (err?: KioskError): void => {

@@ -25,7 +25,7 @@ export const CATALOGUE: Readonly<Record<Locale, Readonly<Record<ScreenId, Entry>
     'printing': () => ['Printing receipt', 'Please wait'],
     'thank-you': (p) => thankYouEn(p),
     'cancelled': () => ['Cancelled', 'No money was taken'],
-    'out-of-service': () => ['Out of service', 'Sorry for the', 'inconvenience'],
+    'out-of-service': (p) => outOfServiceEn(String(p.reason ?? '')),
   },
   'zh-CN': {
     'welcome': () => ['欢迎使用', '请扫描账单条码'],
@@ -40,13 +40,13 @@ export const CATALOGUE: Readonly<Record<Locale, Readonly<Record<ScreenId, Entry>
     'printing': () => ['正在打印凭条', '请稍候'],
     'thank-you': (p) => thankYouZh(p),
     'cancelled': () => ['已取消', '未收取任何款项'],
-    'out-of-service': () => ['暂停服务', '敬请谅解'],
+    'out-of-service': (p) => outOfServiceZh(String(p.reason ?? '')),
   },
 };
 
 function thankYouEn(p: Params): string[] {
   switch (p.outcome) {
-    case 'paid': return ['Paid. Thank you!', `Paid ${money(p, 'paid')}`, p.surplus ? `Credit ${money(p, 'surplus')}` : 'Take your receipt'];
+    case 'paid': return ['Paid. Thank you!', `Paid ${money(p, 'paid')}`, p.surplus ? `Credit ${money(p, 'surplus')}` : 'Take your receipt', 'Next bill? Scan it'];
     case 'paid-partially': return ['Partly paid', `Paid ${money(p, 'paid')}`, 'Take your receipt'];
     case 'pending': return ['Payment received', 'Biller not reached', 'Will be sent later', 'Keep your receipt'];
     case 'needs-refund': return ['Refund needed', `Tx ${String(p.txId ?? '')}`, `Call ${String(p.hotline ?? '')}`, 'Keep your receipt'];
@@ -56,10 +56,29 @@ function thankYouEn(p: Params): string[] {
 
 function thankYouZh(p: Params): string[] {
   switch (p.outcome) {
-    case 'paid': return ['缴费成功', `已付${money(p, 'paid')}`, p.surplus ? `预存${money(p, 'surplus')}` : '请取凭条'];
+    case 'paid': return ['缴费成功', `已付${money(p, 'paid')}`, p.surplus ? `预存${money(p, 'surplus')}` : '请取凭条', '可扫下一张账单'];
     case 'paid-partially': return ['部分缴费', `已付${money(p, 'paid')}`, '请取凭条'];
     case 'pending': return ['已收款', '缴费稍后提交', '请保留凭条'];
     case 'needs-refund': return ['需退款', `单号${String(p.txId ?? '')}`, `客服${String(p.hotline ?? '')}`, '请保留凭条'];
     default: return ['已取消', '未收取任何款项'];
   }
+}
+
+/** Why the terminal refuses customers, in words a customer understands (the reason code stays in logs). */
+function outOfServiceEn(reason: string): string[] {
+  if (reason === 'door-open') return ['Maintenance', 'in progress', 'Please wait'];
+  if (reason === 'shutting-down') return ['Restarting', 'Please wait'];
+  if (reason.startsWith('receiptPrinter-')) return ['Out of service', 'Receipt printer', 'not ready', 'No payment possible'];
+  if (reason.startsWith('billValidator-') || reason === 'no-tender') return ['Out of service', 'Cash acceptor', 'not ready'];
+  if (reason.startsWith('scanner-')) return ['Out of service', 'Barcode reader', 'not ready'];
+  return ['Out of service', 'Sorry for the', 'inconvenience'];
+}
+
+function outOfServiceZh(reason: string): string[] {
+  if (reason === 'door-open') return ['设备维护中', '请稍候'];
+  if (reason === 'shutting-down') return ['系统重启中', '请稍候'];
+  if (reason.startsWith('receiptPrinter-')) return ['暂停服务', '凭条打印机故障', '暂不能缴费'];
+  if (reason.startsWith('billValidator-') || reason === 'no-tender') return ['暂停服务', '纸币识别器故障'];
+  if (reason.startsWith('scanner-')) return ['暂停服务', '扫码器故障'];
+  return ['暂停服务', '敬请谅解'];
 }

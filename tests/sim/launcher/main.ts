@@ -68,6 +68,10 @@ async function main(): Promise<number> {
     await broker.stop();
     const e = toKioskError(err);
     if (e.code.startsWith('KIOSK_E_CONFIG')) { process.stderr.write(`invalid configuration: ${formatConfigIssues(e)}\n`); return CONFIG_EXIT_CODE; }
+    if (e.code.startsWith('KIOSK_E_JOURNAL')) {
+      process.stderr.write(`the journal in ${dataDir} was refused (${e.code}): ${e.message}\nIt was not modified. Use --fresh or another --data-dir to start over.\n`);
+      return 65;
+    }
     throw err;
   }
   const { kiosk, telemetry } = sim.runtime;
