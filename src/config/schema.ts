@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { HidPosScannerConfigSchema, WedgeScannerConfigSchema } from '../drivers/hid-scanner/config.js';
+import { SerialScannerConfigSchema } from '../drivers/serial-scanner/config.js';
 
 /** The config schema version this kioskd writes and understands (see migrations.ts). */
 export const CONFIG_SCHEMA_VERSION = 1;
@@ -41,7 +43,7 @@ const id003Validator = z.strictObject({
 
 export const DevicesSchema = z.strictObject({
   billValidator: z.discriminatedUnion('driver', [fake, sspValidator, id003Validator]),
-  scanner: z.discriminatedUnion('driver', [fake]),
+  scanner: z.discriminatedUnion('driver', [fake, SerialScannerConfigSchema, HidPosScannerConfigSchema, WedgeScannerConfigSchema]),
   printer: z.discriminatedUnion('driver', [fake]),
   display: z.discriminatedUnion('driver', [fake]),
   panel: z.discriminatedUnion('driver', [fake]),

@@ -177,8 +177,9 @@ export function transition(cfg: FsmConfig, state: FsmState, ev: FsmEvent): Trans
   }
 }
 
+/** The transaction a refused note belongs to: only one still open (a printing one is already closed). */
 function txIdOf(state: FsmState): string | null {
-  return 'tx' in state ? state.tx.txId : null;
+  return 'tx' in state && state.name !== 'printing' ? state.tx.txId : null;
 }
 
 function toOutOfService(reason: string): Transition {

@@ -11,3 +11,4 @@ export type { ByteLink, LinkFactory } from './transport.js';
 export type { Display, DisplayFrame, DisplayGeometry } from './display.js';
 export type { Panel, PanelEvents, PanelButton, PanelLed } from './panel.js';
 export { displayWidth, charWidth, wrapToWidth, type TextWidthOptions } from './text-width.js';
+export type { HidBackend, HidSelector, HidDeviceLink, HidOpener } from './hid.js';

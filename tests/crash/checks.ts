@@ -19,6 +19,8 @@ export interface ScenarioLog {
   /** Kills that happened while this scenario was current (site:hit, or random@ms). */
   readonly kills: readonly string[];
   readonly refuse: boolean;
+  /** The biller was unreachable: its posting may lag until the biller outbox's next pass. */
+  readonly outage: boolean;
 }
 
 export interface BillerPosting {
@@ -67,7 +69,7 @@ export function checkScenario(s: ScenarioLog, e: Evidence): Violation[] {
   const bookedTx = posting?.txId ?? refusal?.txId;
   if (stacked !== booked) {
     v('credit', `cash box got [${s.stacked.join(', ')}] = ${stacked}, ${posting ? `posted ${posting.amount} as ${posting.txId}` : refusal ? `refused ${refusal.amount} as ${refusal.txId} (needs-refund)` : 'nothing posted'}`
-      + ` (inserted [${s.inserted.join(', ')}]; attempts ${attempts.map((a) => `${a.txId}:${a.amount}→${a.status}`).join(' ') || 'none'})`);
+      + ` (inserted [${s.inserted.join(', ')}]; biller ${s.refuse ? 'refusing' : s.outage ? 'down, then back' : 'up'}; attempts ${attempts.map((a) => `${a.txId}:${a.amount}→${a.status}`).join(' ') || 'none'})`);
   }
   if (stacked > 0 || booked > 0) {
     const receiptTx = bookedTx ?? [...mine].find((t) => e.receipts.some((r) => r.txId === t));

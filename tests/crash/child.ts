@@ -98,6 +98,7 @@ async function main(): Promise<void> {
     switch (c.cmd) {
       case 'scan': nextTxId = c.txId; fakes.scanner.scan(c.code); return;
       case 'press': fakes.panel.press(c.button); return;
+      case 'retry': void kiosk.retryPendingPostings().catch(() => undefined); return;
       case 'exit':
         void runtime.close().then(() => process.exit(0), (err: unknown) => { report({ fatal: toKioskError(err).message }); process.exit(1); });
         return;

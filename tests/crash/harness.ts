@@ -95,14 +95,15 @@ export async function runCrashInjection(o: CrashRunOptions): Promise<CrashRunRes
 
   const plan = buildKillPlan(o.kills, rng(o.seed));
   const scenarios: MutableScenario[] = [];
-  const boot: MutableScenario = { id: 'boot', txIds: [], inserted: [], stacked: [], kills: [], refuse: false };
+  const boot: MutableScenario = { id: 'boot', txIds: [], inserted: [], stacked: [], kills: [], refuse: false, outage: false };
   let current = boot;
   let seenStacked = 0;
   // The simulator's own cash box record, attributed to whichever scenario the script is running.
-  const watch = setInterval(() => {
+  const syncStacked = (): void => {
     const s = sim.stackedNotes();
     while (seenStacked < s.length) current.stacked.push(s[seenStacked++]!.value);
-  }, 20);
+  };
+  const watch = setInterval(syncStacked, 20);
 
   const violations = new Map<string, Violation>();
   const sitesKilled = new Map<AppendSite, number>();
@@ -121,6 +122,7 @@ export async function runCrashInjection(o: CrashRunOptions): Promise<CrashRunRes
   };
 
   const runChecks = (): void => {
+    syncStacked();
     const all = boot.stacked.length ? [boot, ...scenarios] : scenarios;
     const evidence = {
       postings: biller.postings.map((p) => ({ txId: p.txId, amount: p.amount, cancelled: p.cancelled })),
@@ -149,10 +151,26 @@ export async function runCrashInjection(o: CrashRunOptions): Promise<CrashRunRes
   };
 
   const runScenario = async (c: KioskdProcess, sc: ScenarioScript): Promise<void> => {
-    const s: MutableScenario = { id: sc.id, txIds: [], inserted: [], stacked: [], kills: [], refuse: sc.refuse };
+    syncStacked();
+    const s: MutableScenario = { id: sc.id, txIds: [], inserted: [], stacked: [], kills: [], refuse: sc.refuse, outage: sc.outage };
     scenarios.push(s);
     current = s;
     biller.setMode(sc.refuse ? 'refuse' : 'ok');
+    try {
+      await customer(c, sc, s);
+    } finally {
+      biller.setMode('ok');
+    }
+    if (sc.outage && c.alive) {
+      // The biller is back: give the outbox the fleet's retry hint, as an operator would, and let it post.
+      for (let i = 0; i < 2 && !biller.postings.some((p) => s.txIds.includes(p.txId)); i++) {
+        c.send({ cmd: 'retry' });
+        await c.until(() => biller.postings.some((p) => s.txIds.includes(p.txId)), 5_000);
+      }
+    }
+  };
+
+  const customer = async (c: KioskdProcess, sc: ScenarioScript, s: MutableScenario): Promise<void> => {
     const account = `9${String(scenarioNo).padStart(11, '0')}`;
     biller.addBill({ billerId: 'water-city', billerName: 'City Water Works', account, period: '202507', due: sc.due, currency: 'CNY', billRef: `CR-${sc.id}` });
     const txId = `${sc.id}a1`;
@@ -161,6 +179,7 @@ export async function runCrashInjection(o: CrashRunOptions): Promise<CrashRunRes
     if (!(await c.until(() => c.fsm === 'bill-shown', 10_000))) return;
     c.send({ cmd: 'press', button: 'cash' });
     if (!(await c.until(() => c.fsm === 'accepting' && sim.isEnabled(), 10_000))) return;
+    if (sc.outage) biller.setMode('down');
     for (const [i, value] of sc.notes.entries()) {
       if (sc.cancelAfter === i || c.fsm !== 'accepting' || !c.alive) break;
       const seen = c.notes.length;

@@ -67,6 +67,8 @@ export interface ScenarioScript {
   readonly cancelAfter: number | undefined;
   /** The biller refuses the posting for good (the transaction becomes needs-refund). */
   readonly refuse: boolean;
+  /** The biller is unreachable once the bill is shown (pending, posted later from the biller outbox). */
+  readonly outage: boolean;
 }
 
 /** One customer: 1–3 notes, a bill they pay in full or in part, sometimes CANCEL midway. */
@@ -75,10 +77,12 @@ export function scenarioScript(n: number, r: Rand, target: AppendSite | undefine
   const notes = Array.from({ length: int(r, 1, 3) }, () => pick(r, NOTES));
   const total = notes.reduce((a, b) => a + b, 0);
   // Some sites are reached only on rarer paths: lean towards them when a kill waits there.
-  const refuse = r() < (target?.endsWith(':tx.post-failed') ? 0.6 : 0.06);
+  const failing = target?.endsWith(':tx.post-failed') === true;
+  const refuse = r() < (failing ? 0.3 : 0.05);
+  const outage = !refuse && r() < (failing || target?.endsWith(':tx.late-post') === true ? 0.6 : 0.05);
   const zeroCancel = r() < (target?.endsWith(':tx.closed') ? 0.5 : 0.08);
   const cancelAfter = zeroCancel ? 0 : r() < 0.2 ? int(r, 1, notes.length) : undefined;
   const full = r() < 0.4;
   const due = full ? Math.max(100, total - int(r, 0, Math.min(total - 100, 3_000) / 100) * 100) : total + int(r, 1, 200) * 100;
-  return { id, due, notes, cancelAfter, refuse };
+  return { id, due, notes, cancelAfter, refuse, outage };
 }

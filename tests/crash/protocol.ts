@@ -8,6 +8,8 @@ import { APPEND_SITES, type AppendSite } from '../../src/runtime/kiosk.js';
 export type ChildCommand =
   | { readonly cmd: 'scan'; readonly code: string; readonly txId: string }
   | { readonly cmd: 'press'; readonly button: 'cash' | 'cancel' }
+  /** The fleet's "retry" hint: one pass of the biller outbox now (the biller is back). */
+  | { readonly cmd: 'retry' }
   /** Graceful end of a run: close the runtime and exit 0. */
   | { readonly cmd: 'exit' };
 

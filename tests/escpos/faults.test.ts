@@ -1,4 +1,5 @@
 import { afterEach, describe, it, expect } from 'vitest';
+import { SerialLink } from '../../src/drivers/serial/index.js';
 import { buildReceipt } from '../../src/runtime/receipt/layout.js';
 import { RECEIPT_ZH, rig, type Rig } from './rig.js';
 
@@ -69,7 +70,7 @@ describe('ESC/POS faults', () => {
   });
 
   it('a missing port: open rejects DEVICE_OFFLINE with disconnected', async () => {
-    r = rig({ driver: { openLink: () => import('../../src/drivers/serial/index.js').then((m) => m.SerialLink.open({ path: '/dev/escpos-nope', baudRate: 19200, binding: 'mock' })) } });
+    r = rig({ driver: { openLink: () => SerialLink.open({ path: '/dev/escpos-nope', baudRate: 19200, binding: 'mock' }) } });
     const err = await r.settle(r.p.open(), 5000).then(() => undefined, (e: unknown) => e);
     expect(err).toMatchObject({ code: 'KIOSK_E_DEVICE_OFFLINE', disconnected: true, retryable: true });
     expect(r.p.status()).toMatchObject({ state: 'offline', reason: 'disconnected' });
@@ -135,5 +136,14 @@ describe('ESC/POS faults', () => {
     await r.p.close();
     expect(r.p.status()).toMatchObject({ state: 'offline', reason: 'closed' });
     await expect(r.p.identify()).rejects.toMatchObject({ code: 'KIOSK_E_DEVICE_OFFLINE' });
+  });
+});
+
+describe('ESC/POS bounded waits', () => {
+  it('a link that never opens: open rejects within openTimeoutMs', async () => {
+    r = rig({ driver: { openLink: () => new Promise(() => {}), openTimeoutMs: 3000 } });
+    const err = await r.settle(r.p.open(), 3500).then(() => undefined, (e: unknown) => e);
+    expect(err).toMatchObject({ code: 'KIOSK_E_DEVICE_TIMEOUT', disconnected: true });
+    expect(r.p.status()).toMatchObject({ state: 'offline', reason: 'disconnected' });
   });
 });

@@ -4,6 +4,7 @@
  * `fuzz: N frames, D decoded, E escaped errors, H hangs`.
  */
 import { parseArgs } from 'node:util';
+import { fuzzHid, fuzzSerialScanner } from './hid.js';
 import { fuzzId003 } from './id003.js';
 import { fuzzSsp } from './ssp.js';
 
@@ -12,6 +13,8 @@ interface FuzzResult { frames: number; decoded: number; escapedErrors: number; h
 const DECODERS: Record<string, (o: { frames: number; seed: number }) => FuzzResult> = {
   ssp: fuzzSsp,
   id003: fuzzId003,
+  hid: fuzzHid,
+  'serial-scanner': fuzzSerialScanner,
 };
 
 const { values } = parseArgs({ options: { frames: { type: 'string' }, seed: { type: 'string' }, only: { type: 'string' } } });

@@ -30,6 +30,8 @@ export interface EscposPrinterOptions {
   readonly printTimeoutMs?: number;
   /** Reconnect backoff: first delay and cap. Defaults 1000 ms and 30000 ms. */
   readonly reconnect?: { readonly initialMs?: number; readonly maxMs?: number };
+  /** Longest wait for `openLink`. Defaults to 5000 ms. */
+  readonly openTimeoutMs?: number;
   /** Unanswered status polls in a row before the link is reopened. Defaults to 3. */
   readonly maxMissedPolls?: number;
   readonly logger?: Logger;
@@ -290,7 +292,7 @@ export class EscposPrinter implements ReceiptPrinter {
   private async connect(): Promise<void> {
     let link: ByteLink;
     try {
-      link = await this.o.openLink();
+      link = await this.openLinkBounded();
     } catch (e) {
       const err = toKioskError(e, 'KIOSK_E_DEVICE_OFFLINE');
       throw err.disconnected ? err : new KioskError(err.code === 'KIOSK_E_INTERNAL' ? 'KIOSK_E_DEVICE_OFFLINE' : err.code, err.message, { disconnected: true, retryable: true, cause: e });
@@ -312,6 +314,28 @@ export class EscposPrinter implements ReceiptPrinter {
       const err = toKioskError(e);
       throw err.disconnected ? err : new KioskError(err.code === 'KIOSK_E_DEVICE_PROTOCOL' ? err.code : 'KIOSK_E_DEVICE_TIMEOUT', 'printer does not answer DLE EOT', { retryable: true, cause: e });
     }
+  }
+
+  /** openLink bounded by a timer; a link that opens after we gave up is closed again. */
+  private openLinkBounded(): Promise<ByteLink> {
+    return new Promise<ByteLink>((resolve, reject) => {
+      let settled = false;
+      const timer = this.o.timers.setTimeout(() => {
+        settled = true;
+        reject(new KioskError('KIOSK_E_DEVICE_TIMEOUT', 'opening the printer link timed out', { retryable: true, disconnected: true }));
+      }, this.o.openTimeoutMs ?? 5000);
+      this.o.openLink().then((link) => {
+        if (settled) { void link.close().catch(() => undefined); return; }
+        settled = true;
+        this.o.timers.clearTimeout(timer);
+        resolve(link);
+      }, (e: unknown) => {
+        if (settled) return;
+        settled = true;
+        this.o.timers.clearTimeout(timer);
+        reject(e);
+      });
+    });
   }
 
   private onChunk(reader: ReplyReader, chunk: Buffer): void {

@@ -26,7 +26,9 @@ export function createDisplay(cfg: DisplayCfg, ctx: DisplayContext): Display {
   switch (cfg.driver) {
     case 'hd44780': {
       const io = cfg.io;
-      const openIo: J5IoOpener = ctx.io ?? (io.kind === 'firmata' ? () => openFirmataIo(io.port) : () => openI2cBusIo(io.bus));
+      const openIo: J5IoOpener = ctx.io ?? (io.kind === 'firmata'
+        ? () => openFirmataIo(io.port, { timers: ctx.timers, readyTimeoutMs: cfg.readyTimeoutMs })
+        : () => openI2cBusIo(io.bus));
       return new Hd44780Display({
         id: ctx.id, clock: ctx.clock, timers: ctx.timers, logger, openIo, address: cfg.address, controller: cfg.controller,
         readyTimeoutMs: cfg.readyTimeoutMs, probeTimeoutMs: cfg.probeTimeoutMs,

@@ -35,7 +35,7 @@ export function createPanel(cfg: PanelCfg, ctx: PanelContext): Panel {
       return new IoBoardPanel({
         id: ctx.id, timers: ctx.timers, logger, pins: cfg.pins, activeLow: cfg.activeLow, debounceMs: cfg.debounceMs,
         pullUps: cfg.pullUps, readyTimeoutMs: cfg.readyTimeoutMs,
-        openIo: ctx.io ?? (() => openFirmataIo(cfg.io.port)),
+        openIo: ctx.io ?? (() => openFirmataIo(cfg.io.port, { timers: ctx.timers, readyTimeoutMs: cfg.readyTimeoutMs })),
       });
   }
 }

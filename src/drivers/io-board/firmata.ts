@@ -1,5 +1,6 @@
 import { SerialPort, SerialPortMock } from 'serialport';
 import { KioskError } from '../../errors/index.js';
+import type { TimerHandle, Timers } from '../../hal/clock.js';
 import type { J5IoHandle, J5IoPlugin } from '../../hal/j5-io.js';
 
 export interface FirmataPortOptions {
@@ -21,13 +22,20 @@ async function loadFirmata(): Promise<FirmataCtor> {
   return ctor;
 }
 
+export interface FirmataReadyOptions {
+  readonly timers: Timers;
+  /** Arduino auto-reset (~2 s bootloader) plus the Firmata handshake. */
+  readonly readyTimeoutMs: number;
+}
+
 /**
  * firmata-io over a serialport-13 port: an Arduino running StandardFirmata. johnny-five's own serialport 8
  * and firmata packages are never loaded. The port is created closed and opened after firmata-io has
- * subscribed to it, because johnny-five needs the `connect` event that firmata-io derives from `open`.
- * Readiness (REPORT_VERSION, capabilities) is awaited by the Board, under the caller's timeout.
+ * subscribed to it. Resolves only once Firmata is ready (REPORT_VERSION, capabilities): a johnny-five
+ * Board built on a plugin that already emitted `connect` but is not ready yet waits for `connect`
+ * forever, while one built on a ready plugin replays both events itself.
  */
-export async function openFirmataIo(opts: FirmataPortOptions): Promise<J5IoHandle> {
+export async function openFirmataIo(opts: FirmataPortOptions, ready: FirmataReadyOptions): Promise<J5IoHandle> {
   const Firmata = await loadFirmata();
   const common = { path: opts.path, baudRate: opts.baudRate, autoOpen: false } as const;
   const port = opts.binding === 'mock' ? new SerialPortMock(common) : new SerialPort({ ...common, lock: true });
@@ -44,14 +52,34 @@ export async function openFirmataIo(opts: FirmataPortOptions): Promise<J5IoHandl
     throw err;
   });
   let closed = false;
-  return {
-    io,
-    close: async () => {
-      if (closed) return;
-      closed = true;
-      clearTimeout(io.reportVersionTimeoutId as NodeJS.Timeout);
-      if (!port.isOpen) return;
-      await new Promise<void>((resolve) => port.close(() => resolve()));
-    },
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    clearTimeout(io.reportVersionTimeoutId as NodeJS.Timeout);
+    if (!port.isOpen) return;
+    await new Promise<void>((resolve) => port.close(() => resolve()));
   };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let timer: TimerHandle | undefined;
+      const done = (err?: KioskError): void => {
+        ready.timers.clearTimeout(timer);
+        io.removeListener('ready', onReady);
+        io.removeListener('close', onClose);
+        if (err) reject(err);
+        else resolve();
+      };
+      const onReady = (): void => done();
+      const onClose = (): void => done(new KioskError('KIOSK_E_DEVICE_OFFLINE', `${opts.path} closed before Firmata was ready`, { retryable: true, disconnected: true }));
+      io.once('ready', onReady);
+      io.once('close', onClose);
+      timer = ready.timers.setTimeout(() => done(new KioskError('KIOSK_E_DEVICE_OFFLINE', `no StandardFirmata answer on ${opts.path} within ${ready.readyTimeoutMs} ms`, {
+        retryable: true, disconnected: true,
+      })), ready.readyTimeoutMs);
+    });
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { io, close };
 }

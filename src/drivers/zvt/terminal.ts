@@ -99,8 +99,15 @@ interface Orphan { fields: BmpFields; statusCount: number; decision: 'book' | 'r
 
 type OpKind = 'register' | 'reversal' | 'endOfDay' | 'repeatReceipt' | 'statusEnquiry';
 
+/** Commands whose status informations belong to the command (answered 80 00 00), not to a payment. */
+const COLLECTS: ReadonlySet<OpKind> = new Set(['reversal', 'endOfDay', 'repeatReceipt']);
+/** 84 A0 "receiver not ready": the PT is busy, typically still holding a payment for a confirmation. */
+const PT_BUSY = 0xa0;
+
 interface Op {
   readonly kind: OpKind;
+  /** The PT acknowledged the command (80 00 00): from now on its messages belong to this command. */
+  accepted: boolean;
   readonly statuses: BmpFields[];
   readonly receipt: string[];
   end: { kind: 'completion'; fields: BmpFields } | { kind: 'abort'; code: number } | undefined;
@@ -159,6 +166,8 @@ export class ZvtCardTerminal implements CardPayment {
   private readonly waits = new Set<Wait>();
   private reconnectTimer: TimerHandle | undefined;
   private backoffMs: number;
+  private registered = false;
+  private ptBusyAtConnect = false;
   private readonly transportCounters = newTransportCounters();
   private readonly stats: Record<string, number> = {};
 
@@ -275,6 +284,8 @@ export class ZvtCardTerminal implements CardPayment {
     if (known && known.state !== 'authorizing') return this.view(known);
     if (known) throw new KioskError('KIOSK_E_DEVICE_STATE', 'authorisation for this ref is running', { retryable: true, details: { ref: req.ref } });
     if (!this.enabled) throw new KioskError('KIOSK_E_DEVICE_STATE', 'card terminal not enabled', { details: { ref: req.ref } });
+    this.requireIdle(req.ref);
+    await this.ensureRegistered();
     this.requireIdle(req.ref);
     const transport = this.requireTransport();
     const tx: Tx = {
@@ -414,6 +425,10 @@ export class ZvtCardTerminal implements CardPayment {
     const r = ref ?? this.lastRef;
     if (r === undefined) return undefined;
     let tx = this.txs.get(r);
+    if (!tx && !this.orphan && this.ptBusyAtConnect) {
+      // The PT was busy at connect: a payment it holds shows up with its next status repeat.
+      await this.waitUntil(() => this.orphan !== undefined, 2 * this.statusRepeatMs + this.cmdAckMs);
+    }
     if (!tx && this.orphan) {
       tx = this.adoptOrphan(r);
       return this.view(tx);
@@ -442,6 +457,8 @@ export class ZvtCardTerminal implements CardPayment {
 
   /** End of day (06 50): closes the PT's batch. */
   async endOfDay(): Promise<EndOfDayResult> {
+    this.requireIdle();
+    await this.ensureRegistered();
     const op = await this.runOp('endOfDay', m.endOfDay(this.opts.password), this.eodMs);
     if (op.end?.kind === 'abort') {
       throw new KioskError('KIOSK_E_DEVICE_STATE', 'terminal refused the end of day', { details: { reason: m.resultReason(op.end.code) } });
@@ -626,13 +643,14 @@ export class ZvtCardTerminal implements CardPayment {
   private async runOp(kind: OpKind, apdu: Uint8Array, timeoutMs: number): Promise<Op> {
     this.requireIdle();
     const transport = this.requireTransport();
-    const op: Op = { kind, statuses: [], receipt: [], end: undefined };
+    const op: Op = { kind, accepted: false, statuses: [], receipt: [], end: undefined };
     this.op = op;
     try {
       const answer = await this.sendCommand(transport, apdu);
       if (answer !== 'ack') {
         throw new KioskError('KIOSK_E_DEVICE_STATE', `terminal refused ${kind}`, { retryable: true, details: { zvtCode: answer } });
       }
+      op.accepted = true;
       const ok = await this.waitUntil(() => op.end !== undefined, timeoutMs, Math.min(timeoutMs, this.idleMs));
       if (!ok) {
         throw this.transport
@@ -695,24 +713,18 @@ export class ZvtCardTerminal implements CardPayment {
     transport.onError((e) => { this.count(`linkErrors.${e.code}`); this.log?.debug({ code: e.code }, 'ZVT link error'); });
     transport.onClose(() => this.onLinkLost(transport));
     this.transport = transport;
+    this.registered = false;
     try {
-      const op = await this.runOp('register', m.registration(this.opts.password, this.configByte, this.opts.currency), this.completionMs);
-      if (op.end?.kind !== 'completion') {
-        throw new KioskError('KIOSK_E_DEVICE_STATE', 'terminal refused the registration', { details: { reason: op.end?.kind === 'abort' ? m.resultReason(op.end.code) : 'no-end' } });
-      }
-      const f = op.end.fields;
-      if (f.currencyNumeric !== undefined && currencyFromNumeric(f.currencyNumeric) !== this.opts.currency) {
-        this.setStatus(st('error', 'currency-mismatch', 'card terminal has another currency'));
-        throw new KioskError('KIOSK_E_DEVICE_CURRENCY', 'card terminal currency differs', { details: { terminal: f.currencyNumeric } });
-      }
-      this.identity = {
-        model: 'ZVT payment terminal',
-        serial: f.terminalId ?? '',
-        firmware: '',
-        protocol: 'zvt',
-        extra: { transport: this.opts.transport, currency: this.opts.currency, ...(f.byte19 === undefined ? {} : { statusByte: f.byte19 }) },
-      };
+      await this.register();
     } catch (err) {
+      if (isKioskError(err, 'KIOSK_E_DEVICE_STATE') && err.details['zvtCode'] === PT_BUSY && transport.isOpen) {
+        // The PT is still in a transaction (after a kioskd restart, typically holding a payment for its
+        // confirmation): stay connected so the recovery can claim it; registration is retried when idle.
+        this.ptBusyAtConnect = true;
+        this.log?.warn('card terminal busy at connect; registration deferred');
+        this.setStatus(st('busy', 'terminal-busy', 'card terminal finishing a transaction'));
+        return;
+      }
       this.dropTransport(transport);
       await transport.close();
       throw err;
@@ -724,6 +736,35 @@ export class ZvtCardTerminal implements CardPayment {
       return;
     }
     this.backoffMs = this.reconnectBaseMs;
+    this.setStatus(st('online', 'ok', 'ready'));
+  }
+
+  /** Registration (06 00): config byte, currency; the completion carries the terminal id and currency. */
+  private async register(): Promise<void> {
+    const op = await this.runOp('register', m.registration(this.opts.password, this.configByte, this.opts.currency), this.completionMs);
+    if (op.end?.kind !== 'completion') {
+      throw new KioskError('KIOSK_E_DEVICE_STATE', 'terminal refused the registration', { details: { reason: op.end?.kind === 'abort' ? m.resultReason(op.end.code) : 'no-end' } });
+    }
+    const f = op.end.fields;
+    if (f.currencyNumeric !== undefined && currencyFromNumeric(f.currencyNumeric) !== this.opts.currency) {
+      this.setStatus(st('error', 'currency-mismatch', 'card terminal has another currency'));
+      throw new KioskError('KIOSK_E_DEVICE_CURRENCY', 'card terminal currency differs', { details: { terminal: f.currencyNumeric } });
+    }
+    this.identity = {
+      model: 'ZVT payment terminal',
+      serial: f.terminalId ?? '',
+      firmware: '',
+      protocol: 'zvt',
+      extra: { transport: this.opts.transport, currency: this.opts.currency, ...(f.byte19 === undefined ? {} : { statusByte: f.byte19 }) },
+    };
+    this.registered = true;
+    this.ptBusyAtConnect = false;
+  }
+
+  /** Registers if the PT was busy at connect; called before a new command once the PT is idle. */
+  private async ensureRegistered(): Promise<void> {
+    if (this.registered) return;
+    await this.register();
     this.setStatus(st('online', 'ok', 'ready'));
   }
 
@@ -852,7 +893,7 @@ export class ZvtCardTerminal implements CardPayment {
   }
 
   private receiptSink(): string[] | undefined {
-    return this.op?.receipt ?? this.active?.receipt ?? (this.lastRef === undefined ? undefined : this.txs.get(this.lastRef)?.receipt);
+    return (this.op?.accepted ? this.op.receipt : undefined) ?? this.active?.receipt ?? (this.lastRef === undefined ? undefined : this.txs.get(this.lastRef)?.receipt);
   }
 
   private decisionApdu(decision: 'book' | 'reverse' | undefined): Uint8Array {
@@ -860,7 +901,7 @@ export class ZvtCardTerminal implements CardPayment {
   }
 
   private onStatus(t: ZvtTransport, f: BmpFields): void {
-    if (this.op) {
+    if (this.op?.accepted && COLLECTS.has(this.op.kind)) {
       this.op.statuses.push(f);
       this.answer(t, m.ACK_APDU);
       return;
@@ -918,7 +959,7 @@ export class ZvtCardTerminal implements CardPayment {
   }
 
   private onEnd(msg: { kind: 'completion'; fields: BmpFields } | { kind: 'abort'; code: number; fields: BmpFields }): void {
-    if (this.op) {
+    if (this.op?.accepted) {
       this.op.end = msg.kind === 'completion' ? { kind: 'completion', fields: msg.fields } : { kind: 'abort', code: msg.code };
       return;
     }

@@ -82,6 +82,9 @@ export class ZvtTerminalSim {
   private noVending: boolean;
   private out: ((bytes: Buffer) => void) | undefined;
   private busy = false;
+  /** The flow sent its last message (completion/abort) and only waits for the ECR's answer. */
+  private finishing = false;
+  private deferred: SimApdu | undefined;
   private waiter: ((a: Answer) => void) | undefined;
   private abortRequested = false;
   private cur: SimLedgerEntry | undefined;
@@ -169,6 +172,7 @@ export class ZvtTerminalSim {
 
   /** Sends a message and waits for the ECR's answer (undefined: none within the answer time). */
   private ask(bytes: Buffer | undefined): Promise<Answer> {
+    if (bytes && bytes[0] === 0x06 && (bytes[1] === 0x0f || bytes[1] === 0x1e)) this.finishing = true;
     return new Promise((resolve) => {
       const h = this.opts.timers.setTimeout(() => { if (this.waiter === done) this.waiter = undefined; resolve(undefined); }, this.repeatMs);
       const done = (a: Answer): void => { this.opts.timers.clearTimeout(h); resolve(a); };
@@ -188,7 +192,13 @@ export class ZvtTerminalSim {
       if (this.busy) this.abortRequested = true;
       return;
     }
-    if (this.busy) { this.send(apdu(0x84, 0xa0)); return; }
+    if (this.busy) {
+      // The ECR may send its next command right behind its answer to our last message: that command
+      // is taken once the running flow has wound down; a second one is refused as busy.
+      if (this.deferred === undefined && this.finishing) this.deferred = a;
+      else this.send(apdu(0x84, 0xa0));
+      return;
+    }
     switch (key) {
       case 0x0600: void this.run(() => this.register(a.data)); return;
       case 0x0601: if (this.mode === 'timeout') return; void this.run(() => this.authorise(a.data)); return;
@@ -202,8 +212,15 @@ export class ZvtTerminalSim {
 
   private async run(flow: () => Promise<void>): Promise<void> {
     this.busy = true;
+    this.finishing = false;
     this.abortRequested = false;
-    try { await flow(); } finally { this.busy = false; }
+    try { await flow(); } finally {
+      this.busy = false;
+      this.finishing = false;
+      const next = this.deferred;
+      this.deferred = undefined;
+      if (next) this.onCommand(next);
+    }
   }
 
   private completion(extra: number[] = []): Buffer {
