@@ -16,3 +16,5 @@ export const BillReply = z.object({
 export const PostReply = z.object({ billerRef: z.string().min(1) });
 
 export const CancelReply = z.object({ cancelled: z.boolean() });
+
+export const SettlementReply = z.object({ count: z.number().int().min(0), total: z.number().int().min(0) });

@@ -27,7 +27,7 @@ import { KioskError, toKioskError, type ErrorCode } from '../errors/index.js';
 import type { BillInfo } from '../fsm/types.js';
 import { systemTimers, type Timers } from '../hal/clock.js';
 import { isCurrency, isMinor, type Minor } from '../money/index.js';
-import { BillReply, CancelReply, PostReply } from './gateway-replies.js';
+import { BillReply, CancelReply, PostReply, SettlementReply } from './gateway-replies.js';
 import type { ParsedBill } from './parsed-bill.js';
 
 export interface BillerGatewayConfig {
@@ -80,9 +80,11 @@ export interface BillerGateway {
   lookup(code: ParsedBill): Promise<BillInfo>;
   post(request: PostPaymentRequest): Promise<PostPaymentResult>;
   cancel(txId: string): Promise<CancelPaymentResult>;
+  /** What the biller booked from this kiosk in [fromWallMs, toWallMs): for the daily settlement. */
+  settlement(fromWallMs: number, toWallMs: number): Promise<{ readonly count: number; readonly total: Minor }>;
 }
 
-type Op = 'lookup' | 'post' | 'cancel';
+type Op = 'lookup' | 'post' | 'cancel' | 'settlement';
 
 interface Reply {
   readonly status: number;
@@ -155,6 +157,14 @@ export class HttpBillerGateway implements BillerGateway {
       if (reply.status === 200) return { cancelled: this.shape('cancel', reply, CancelReply).cancelled };
       if (reply.status === 404) return { cancelled: false };
       throw this.failure('cancel', reply.status, 'KIOSK_E_BILLER_REFUSED');
+    });
+  }
+
+  settlement(fromWallMs: number, toWallMs: number): Promise<{ count: number; total: Minor }> {
+    return this.withRetries('settlement', async () => {
+      const reply = await this.send('settlement', 'GET', `/v1/settlement?from=${Math.floor(fromWallMs)}&to=${Math.floor(toWallMs)}`);
+      if (reply.status === 200) return this.shape('settlement', reply, SettlementReply);
+      throw this.failure('settlement', reply.status, 'KIOSK_E_BILLER_UNAVAILABLE');
     });
   }
 

@@ -1,5 +1,10 @@
 import { z } from 'zod';
+import { EscposPrinterConfigSchema } from '../drivers/escpos/config.js';
+import { GpioPanelCfgSchema } from '../drivers/gpio/config.js';
+import { Hd44780CfgSchema } from '../drivers/hd44780/config.js';
 import { HidPosScannerConfigSchema, WedgeScannerConfigSchema } from '../drivers/hid-scanner/config.js';
+import { IoBoardPanelCfgSchema } from '../drivers/io-board/config.js';
+import { St7920CfgSchema } from '../drivers/st7920/config.js';
 import { SerialScannerConfigSchema } from '../drivers/serial-scanner/config.js';
 
 /** The config schema version this kioskd writes and understands (see migrations.ts). */
@@ -44,9 +49,9 @@ const id003Validator = z.strictObject({
 export const DevicesSchema = z.strictObject({
   billValidator: z.discriminatedUnion('driver', [fake, sspValidator, id003Validator]),
   scanner: z.discriminatedUnion('driver', [fake, SerialScannerConfigSchema, HidPosScannerConfigSchema, WedgeScannerConfigSchema]),
-  printer: z.discriminatedUnion('driver', [fake]),
-  display: z.discriminatedUnion('driver', [fake]),
-  panel: z.discriminatedUnion('driver', [fake]),
+  printer: z.discriminatedUnion('driver', [fake, EscposPrinterConfigSchema]),
+  display: z.discriminatedUnion('driver', [fake, Hd44780CfgSchema, St7920CfgSchema]),
+  panel: z.discriminatedUnion('driver', [fake, GpioPanelCfgSchema, IoBoardPanelCfgSchema]),
   cardPayment: z.discriminatedUnion('driver', [fake, z.strictObject({ driver: z.literal('none') })]),
 });
 

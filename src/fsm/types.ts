@@ -113,9 +113,22 @@ export type JournalRecord =
    * (the outcome becomes what the posting would have given) or refused for good (`needs-refund`).
    */
   | { readonly type: 'tx.late-post'; readonly txId: string; readonly result: 'posted' | 'refused'; readonly billerRef: string | null; readonly outcome: Outcome; readonly code: string | null }
+  /** The cash box was emptied: the current cash period closes with what was in it, by denomination. */
+  | { readonly type: 'cash.collected'; readonly collectionId: string; readonly reason: 'cashbox-removed' | 'operator'; readonly counts: readonly CashCount[]; readonly total: Minor; readonly notes: number }
+  /** Who took the cash out and under which bag seal (entered on the panel or with kioskctl). */
+  | { readonly type: 'collection.attested'; readonly collectionId: string; readonly collectorId: string; readonly sealNumber: string }
+  /** A day's settlement: the journal against the validator's counter and the biller's totals. */
+  | { readonly type: 'settlement.made'; readonly day: string; readonly currency: string; readonly journalTotal: Minor; readonly journalPostings: number; readonly billerTotal: Minor | null; readonly billerPostings: number | null; readonly differences: readonly string[] }
   | { readonly type: 'validator.counters'; readonly serial: string; readonly stacked: number; readonly credits: number; readonly mismatch: number };
 
 export type JournalRecordType = JournalRecord['type'];
+
+export interface CashCount {
+  readonly currency: string;
+  /** Denomination in minor units. */
+  readonly value: Minor;
+  readonly count: number;
+}
 
 /** Effects are data; the runtime executes them in order and feeds outcomes back as events. */
 export type FsmEffect =

@@ -6,6 +6,7 @@ export type {
   AppendEntry,
   AppendResult,
   CashboxRow,
+  CollectionRow,
   EventQuery,
   StoredEvent,
   TotalsQuery,

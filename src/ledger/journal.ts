@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { KioskError } from '../errors/index.js';
-import type { JournalRecord, JournalRecordType, Outcome } from '../fsm/types.js';
+import type { CashCount, JournalRecord, JournalRecordType, Outcome } from '../fsm/types.js';
 import type { Clock } from '../hal/clock.js';
 import { clearCleanMarker, closedCleanly, writeCleanMarker } from './clean-close.js';
 import { inspectJournalFile, openError, type OpenCheck } from './inspect.js';
@@ -14,6 +14,7 @@ import type {
   AppendEntry,
   AppendResult,
   CashboxRow,
+  CollectionRow,
   EventQuery,
   StoredEvent,
   TotalsQuery,
@@ -80,6 +81,18 @@ function toEvent(r: RawEvent): StoredEvent {
   };
 }
 
+interface RawCollection {
+  collection_id: string; seq: number; wall_ms: number; reason: string; counts: string; total: number; notes: number;
+  collector_id: string | null; seal_number: string | null; attested_seq: number | null;
+}
+
+function toCollection(r: RawCollection): CollectionRow {
+  return {
+    collectionId: r.collection_id, seq: r.seq, wallMs: r.wall_ms, reason: r.reason, counts: JSON.parse(r.counts) as CashCount[],
+    total: r.total, notes: r.notes, collectorId: r.collector_id, sealNumber: r.seal_number, attestedSeq: r.attested_seq,
+  };
+}
+
 function toTransaction(r: RawTransaction): TransactionRow {
   return {
     txId: r.tx_id,
@@ -126,6 +139,10 @@ export class Journal {
   private readonly selectPending: SqliteStatement;
   private readonly selectUnprinted: SqliteStatement;
   private readonly selectLastClosed: SqliteStatement;
+  private readonly selectNotes: SqliteStatement;
+  private readonly selectCollections: SqliteStatement;
+  private readonly selectCollection: SqliteStatement;
+  private readonly selectPostedBetween: SqliteStatement;
   private readonly selectCreditCount: SqliteStatement;
   private readonly appendTx: (records: readonly JournalRecord[], at: { wallMs: number; monoMs: number }, extra?: (db: SqliteDatabase) => void) => AppendResult;
 
@@ -162,6 +179,13 @@ export class Journal {
     this.selectPending = db.prepare("SELECT * FROM transactions WHERE state = 'closed' AND outcome = 'pending' ORDER BY closed_seq");
     this.selectUnprinted = db.prepare(
       "SELECT * FROM transactions WHERE state = 'closed' AND outcome <> 'cancelled' AND (receipt_printed IS NULL OR receipt_printed = 0) ORDER BY closed_seq",
+    );
+    this.selectNotes = db.prepare('SELECT currency, value, count FROM cashbox_notes ORDER BY currency, value');
+    this.selectCollections = db.prepare('SELECT * FROM collections ORDER BY seq DESC LIMIT ?');
+    this.selectCollection = db.prepare('SELECT * FROM collections WHERE collection_id = ?');
+    this.selectPostedBetween = db.prepare(
+      `SELECT currency, count(*) AS count, coalesce(sum(paid), 0) AS total FROM transactions
+       WHERE state = 'closed' AND biller_ref IS NOT NULL AND closed_wall_ms >= ? AND closed_wall_ms < ? GROUP BY currency`,
     );
     this.selectLastClosed = db.prepare("SELECT * FROM transactions WHERE state = 'closed' AND outcome <> 'cancelled' ORDER BY closed_seq DESC LIMIT 1");
     const tx = db.transaction(this.appendInTransaction.bind(this));
@@ -305,6 +329,26 @@ export class Journal {
   }
 
   /** Seq of the newest event, 0 for an empty journal. */
+  /** The cash box's current period by denomination. */
+  cashboxNotes(): CashCount[] {
+    return this.selectNotes.all() as CashCount[];
+  }
+
+  /** Closed cash periods, newest first. */
+  collections(limit = 50): CollectionRow[] {
+    return (this.selectCollections.all(limit) as RawCollection[]).map(toCollection);
+  }
+
+  collection(id: string): CollectionRow | undefined {
+    const r = this.selectCollection.get(id) as RawCollection | undefined;
+    return r ? toCollection(r) : undefined;
+  }
+
+  /** Transactions the biller accepted that closed in [fromWallMs, toWallMs), per currency: for settlement. */
+  postedBetween(fromWallMs: number, toWallMs: number): { currency: string; count: number; total: number }[] {
+    return this.selectPostedBetween.all(fromWallMs, toWallMs) as { currency: string; count: number; total: number }[];
+  }
+
   /** Closed as `pending`: money taken, the biller not reached yet — the biller outbox retries these. */
   pendingPostings(): TransactionRow[] {
     return (this.selectPending.all() as RawTransaction[]).map(toTransaction);

@@ -19,6 +19,11 @@ interface Statements {
   readonly txClose: SqliteStatement;
   readonly txReceipt: SqliteStatement;
   readonly txLatePost: SqliteStatement;
+  readonly noteAdd: SqliteStatement;
+  readonly cashReset: SqliteStatement;
+  readonly notesReset: SqliteStatement;
+  readonly collectionInsert: SqliteStatement;
+  readonly collectionAttest: SqliteStatement;
   readonly cashAdd: SqliteStatement;
   readonly refInsert: SqliteStatement;
   readonly refSeq: SqliteStatement;
@@ -54,6 +59,18 @@ function statements(db: SqliteDatabase, t: ProjectionTables): Statements {
       `UPDATE ${tx} SET state = 'closed', outcome = ?, closed_seq = ?, closed_wall_ms = ? WHERE tx_id = ? AND state <> 'closed'`,
     ),
     txReceipt: db.prepare(`UPDATE ${tx} SET receipt_printed = ? WHERE tx_id = ?`),
+    noteAdd: db.prepare(
+      `INSERT INTO ${tableName(t, 'cashbox_notes')} (currency, value, count) VALUES (?, ?, 1)
+       ON CONFLICT (currency, value) DO UPDATE SET count = count + 1`,
+    ),
+    cashReset: db.prepare(`DELETE FROM ${cash}`),
+    notesReset: db.prepare(`DELETE FROM ${tableName(t, 'cashbox_notes')}`),
+    collectionInsert: db.prepare(
+      `INSERT INTO ${tableName(t, 'collections')} (collection_id, seq, wall_ms, reason, counts, total, notes) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    collectionAttest: db.prepare(
+      `UPDATE ${tableName(t, 'collections')} SET collector_id = ?, seal_number = ?, attested_seq = ? WHERE collection_id = ?`,
+    ),
     txLatePost: db.prepare(
       `UPDATE ${tx} SET outcome = ?, biller_ref = coalesce(?, biller_ref) WHERE tx_id = ? AND state = 'closed' AND outcome = 'pending'`,
     ),
@@ -115,6 +132,7 @@ export function project(
       if (record.deviceRef === '') throw refuse(record, 'empty deviceRef');
       s.refInsert.run(at.seq, record.deviceRef, record.txId, record.value, record.currency);
       s.cashAdd.run(record.currency, record.value);
+      s.noteAdd.run(record.currency, record.value);
       if (record.txId !== null) s.txCredit.run(record.value, record.surplus, record.txId, record.currency);
       return;
     }
@@ -132,6 +150,18 @@ export function project(
       if (s.txClose.run(record.outcome, at.seq, at.wallMs, record.txId).changes === 0) {
         throw refuse(record, 'no unclosed transaction');
       }
+      return;
+    case 'cash.collected':
+      requireMinor(record, 'total', record.total);
+      s.collectionInsert.run(record.collectionId, at.seq, at.wallMs, record.reason, JSON.stringify(record.counts), record.total, record.notes);
+      s.cashReset.run();
+      s.notesReset.run();
+      return;
+    case 'collection.attested':
+      if (s.collectionAttest.run(record.collectorId, record.sealNumber, at.seq, record.collectionId).changes === 0) throw refuse(record, 'unknown collection');
+      return;
+    case 'settlement.made':
+      // A report; it lives in `events` only.
       return;
     case 'tx.late-post':
       if (s.txLatePost.run(record.outcome, record.billerRef, record.txId).changes === 0) throw refuse(record, 'transaction is not closed as pending');

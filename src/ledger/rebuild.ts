@@ -1,7 +1,9 @@
 import type { JournalRecord } from '../fsm/types.js';
 import { project } from './projector.js';
 import {
+  LIVE_TABLES,
   PROJECTION_NAMES,
+  registerRebuild,
   dropProjectionsDdl,
   projectionDdl,
   tableName,
@@ -17,7 +19,9 @@ const SHADOW_TABLES: ProjectionTables = { schema: 'temp', prefix: 'rebuilt_' };
 const KEY: Readonly<Record<ProjectionName, string>> = {
   transactions: 'tx_id',
   cashbox: 'currency',
+  cashbox_notes: 'value',
   credited_refs: 'device_ref',
+  collections: 'collection_id',
 };
 /** Columns whose values stay out of difference reports (they may end up in logs). */
 const REDACTED = new Set(['account']);
@@ -98,3 +102,5 @@ export function verifyAgainst(db: SqliteDatabase, live: ProjectionTables): Verif
     db.exec(dropProjectionsDdl(SHADOW_TABLES));
   }
 }
+
+registerRebuild((db) => rebuildInto(db, LIVE_TABLES));

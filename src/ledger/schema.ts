@@ -14,8 +14,8 @@ export interface ProjectionTables {
 
 export const LIVE_TABLES: ProjectionTables = { schema: 'main', prefix: '' };
 
-export type ProjectionName = 'transactions' | 'cashbox' | 'credited_refs';
-export const PROJECTION_NAMES: readonly ProjectionName[] = ['transactions', 'cashbox', 'credited_refs'];
+export type ProjectionName = 'transactions' | 'cashbox' | 'cashbox_notes' | 'credited_refs' | 'collections';
+export const PROJECTION_NAMES: readonly ProjectionName[] = ['transactions', 'cashbox', 'cashbox_notes', 'credited_refs', 'collections'];
 
 /** Fully qualified name of a projection table, e.g. `main.transactions`. */
 export function tableName(t: ProjectionTables, name: ProjectionName): string {
@@ -81,6 +81,28 @@ CREATE TABLE ${s}.${p}cashbox (
   count INTEGER NOT NULL DEFAULT 0 CHECK (count >= 0)
 ) STRICT;
 
+-- The cash box's current period by denomination; a collection empties it.
+CREATE TABLE ${s}.${p}cashbox_notes (
+  currency TEXT NOT NULL,
+  value INTEGER NOT NULL CHECK (value > 0),
+  count INTEGER NOT NULL DEFAULT 0 CHECK (count >= 0),
+  PRIMARY KEY (currency, value)
+) STRICT;
+
+-- Closed cash periods: what was taken out, by whom, under which seal.
+CREATE TABLE ${s}.${p}collections (
+  collection_id TEXT PRIMARY KEY NOT NULL,
+  seq INTEGER NOT NULL${fk},
+  wall_ms INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  counts TEXT NOT NULL CHECK (json_valid(counts)),
+  total INTEGER NOT NULL CHECK (total >= 0),
+  notes INTEGER NOT NULL CHECK (notes >= 0),
+  collector_id TEXT,
+  seal_number TEXT,
+  attested_seq INTEGER${fk}
+) STRICT;
+
 CREATE TABLE ${s}.${p}credited_refs (
   seq INTEGER PRIMARY KEY${fk},
   device_ref TEXT NOT NULL UNIQUE,
@@ -109,6 +131,15 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec(projectionDdl(LIVE_TABLES));
     },
   },
+  {
+    // Cash collections: per-denomination cash box and the collections projection, rebuilt from events.
+    version: 2,
+    up: (db) => rebuildLive(db),
+  },
 ];
+
+/** Set by rebuild.ts (which imports this module) to avoid an import cycle. */
+let rebuildLive: (db: SqliteDatabase) => void = () => { throw new Error('projection rebuild not registered'); };
+export function registerRebuild(fn: (db: SqliteDatabase) => void): void { rebuildLive = fn; }
 
 export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -93,3 +93,17 @@ export interface VerifyResult {
   readonly ok: boolean;
   readonly differences: readonly string[];
 }
+
+/** A closed cash period (a collection), with who took it and under which seal once attested. */
+export interface CollectionRow {
+  readonly collectionId: string;
+  readonly seq: number;
+  readonly wallMs: number;
+  readonly reason: string;
+  readonly counts: readonly import('../fsm/types.js').CashCount[];
+  readonly total: number;
+  readonly notes: number;
+  readonly collectorId: string | null;
+  readonly sealNumber: string | null;
+  readonly attestedSeq: number | null;
+}

@@ -4,6 +4,11 @@ import { Id003Validator } from '../drivers/id003/index.js';
 import { SerialLink } from '../drivers/serial/index.js';
 import { SspValidator } from '../drivers/ssp/index.js';
 import { KioskError } from '../errors/index.js';
+import { createEscposPrinter } from '../drivers/escpos/index.js';
+import { createDisplay } from '../drivers/hd44780/index.js';
+import { createHidScanner } from '../drivers/hid-scanner/index.js';
+import { createPanel } from '../drivers/io-board/index.js';
+import { createSerialScanner } from '../drivers/serial-scanner/index.js';
 import type { BillValidator, Clock, Timers } from '../hal/index.js';
 import type { KioskDevices } from './kiosk.js';
 
@@ -45,21 +50,31 @@ export function simOnly(path: string): KioskError {
 }
 
 /**
- * Every device the configuration names. Only the bill validator has hardware drivers so far; the other
- * roles' drivers arrive with the receipts/scanner/display issue, and until then only the simulated kiosk
- * can supply them — kioskd says so as a configuration error rather than starting half a terminal.
+ * Every device the configuration names, built over its transport. `fake` drivers exist only in the
+ * simulated kiosk (tests/sim): kioskd lists every role that names one as a configuration error rather
+ * than start half a terminal.
  */
 export function buildDevices(config: KioskConfig, ctx: DeviceContext): KioskDevices {
-  const issues = (['scanner', 'printer', 'display', 'panel'] as const)
-    .filter((role) => config.devices[role].driver === 'fake')
-    .map((role) => simOnly(`devices.${role}`));
-  if (config.devices.billValidator.driver === 'fake') issues.unshift(simOnly('devices.billValidator'));
-  if (issues.length) {
+  const d = config.devices;
+  const fakes = (['billValidator', 'scanner', 'printer', 'display', 'panel'] as const).filter((role) => d[role].driver === 'fake');
+  if (fakes.length) {
     throw new KioskError('KIOSK_E_CONFIG_INVALID', 'configured drivers are not available in kioskd', {
-      details: { issues: issues.flatMap((e) => (e.details.issues as unknown[])) },
+      details: { issues: fakes.flatMap((role) => simOnly(`devices.${role}`).details.issues as unknown[]) },
     });
   }
-  // The schema admits only `fake` for those roles today, so this line is reached once their drivers exist.
-  void ctx;
-  throw new KioskError('KIOSK_E_INTERNAL', 'no hardware drivers for scanner, printer, display and panel yet');
+  const common = { clock: ctx.clock, timers: ctx.timers };
+  const log = (role: string): Logger => ctx.logger.child({ device: role });
+  const scanner = d.scanner.driver === 'serial'
+    ? createSerialScanner(d.scanner, { ...common, logger: log('scanner') })
+    : d.scanner.driver === 'fake' ? unreachable() : createHidScanner(d.scanner, { ...common, logger: log('scanner') });
+  const receiptPrinter = d.printer.driver === 'escpos'
+    ? createEscposPrinter(d.printer, { ...common, logger: log('receiptPrinter'), language: config.terminal.locale })
+    : unreachable();
+  const display = d.display.driver === 'fake' ? unreachable() : createDisplay(d.display, { ...common, logger: log('display') });
+  const panel = d.panel.driver === 'fake' ? unreachable() : createPanel(d.panel, { ...common, logger: log('panel') });
+  return { billValidator: buildBillValidator(d.billValidator, ctx), scanner, receiptPrinter, display, panel };
+}
+
+function unreachable(): never {
+  throw new KioskError('KIOSK_E_INTERNAL', 'fake driver past the configuration check');
 }

@@ -34,6 +34,8 @@ export interface CrashRunOptions {
   readonly log?: (line: string) => void;
   /** Longest time the simulators run alone after a kill; default 12 000 ms. */
   readonly maxDeadMs?: number;
+  /** Share of kills after which the simulators run alone past the 10 s escrow timeout; default 0.3. */
+  readonly longDeadShare?: number;
   /** Scenarios a child may run while its kill site does not come; default 6. */
   readonly scenariosPerLife?: number;
 }
@@ -111,6 +113,16 @@ export async function runCrashInjection(o: CrashRunOptions): Promise<CrashRunRes
   let kills = 0;
   let randomKills = 0;
   let strays = 0;
+  /** Diagnostics: stray credits per kill that preceded the life in which kioskd journaled them. */
+  const strayAfter = new Map<string, number>();
+  let lastKill = '(first start)';
+  const noteStrays = (c: KioskdProcess): void => {
+    if (!c.strays.length) return;
+    strays += c.strays.length;
+    const site = lastKill.replace(/:\d+$/, '').replace(/@\d+ms$/, '');
+    strayAfter.set(site, (strayAfter.get(site) ?? 0) + c.strays.length);
+    log(`  note: kioskd journaled ${c.strays.length} credit(s) outside any transaction [${c.strays.join(', ')}] in the life after the kill at ${lastKill}`);
+  };
   let scenarioNo = 0;
   let child: KioskdProcess | undefined;
 
@@ -142,7 +154,7 @@ export async function runCrashInjection(o: CrashRunOptions): Promise<CrashRunRes
     const idle = (): boolean => c.ready && c.service === 'in-service' && (c.fsm === 'idle' || c.fsm === 'done') && sim.noteInEscrow() === undefined;
     if (!(await c.until(idle, 45_000))) return false;
     for (let quiet = sim.stackedNotes().length; ;) {
-      await sleep(800);
+      await sleep(600);
       const now = sim.stackedNotes().length;
       if (now === quiet && idle()) return c.alive;
       if (!c.alive) return false;
@@ -200,8 +212,17 @@ export async function runCrashInjection(o: CrashRunOptions): Promise<CrashRunRes
     for (let i = 0; kills < o.kills; i++) {
       const planned: KillPlanEntry = plan[i] ?? { kind: 'random', afterMs: int(deadRand, 300, 9_000) };
       const label = planned.kind === 'site' ? formatCrashAt(planned.at) : `random@${planned.afterMs}ms`;
+      const held = sim.noteInEscrow();
+      const stackedAtRestart = sim.stackedNotes().length;
       const c = spawnChild(planned);
       child = c;
+      if (held !== undefined) {
+        // Evidence for the escrow rules: what became of a note the previous kioskd left held in escrow.
+        void c.until(() => sim.noteInEscrow() === undefined, 15_000).then(() => sleep(1_000)).then(() => {
+          const stacked = sim.stackedNotes().length > stackedAtRestart;
+          log(`  note: restarted with a note held in escrow (channel ${held}); it was ${stacked ? 'STACKED by the new kioskd' : 'returned or is still held'}`);
+        });
+      }
       const timer = planned.kind === 'random' ? setTimeout(() => c.kill(), planned.afterMs) : undefined;
       if (await c.until(() => c.ready, 60_000)) {
         if (await settle(c)) {
@@ -225,16 +246,17 @@ export async function runCrashInjection(o: CrashRunOptions): Promise<CrashRunRes
         c.kill();
       }
       const exit = await c.exited;
-      strays += c.strays.length;
+      noteStrays(c);
       if (exit.signal === 'SIGKILL' && (c.dying || planned.kind === 'random')) {
         kills++;
         const what = c.dying ? `${c.dying.site}:${c.dying.hit}` : label;
         if (c.dying) sitesKilled.set(c.dying.site, (sitesKilled.get(c.dying.site) ?? 0) + 1); else randomKills++;
         current.kills.push(what);
+        lastKill = what;
         const u = deadRand();
         // Bimodal: often past the validator's 10 s escrow timeout (the held note comes back), often a quick restart.
-        const deadMs = Math.min(maxDeadMs, u < 0.35 ? int(deadRand, 10_000, 12_000) : int(deadRand, 0, 2_500));
-        log(`kill ${kills}/${o.kills} at ${what} during ${current.id} (fsm ${c.fsm}); simulators alone for ${(deadMs / 1000).toFixed(1)} s${c.strays.length ? `; kioskd journaled ${c.strays.length} stray credit(s)` : ''}`);
+        const deadMs = Math.min(maxDeadMs, u < (o.longDeadShare ?? 0.3) ? int(deadRand, 10_000, 12_000) : int(deadRand, 0, 2_500));
+        log(`kill ${kills}/${o.kills} at ${what} during ${current.id} (fsm ${c.fsm}); simulators alone for ${(deadMs / 1000).toFixed(1)} s`);
         await sleep(deadMs);
       } else if (exit.signal !== null || (exit.code !== 0 && exit.code !== null)) {
         addViolation({ scenario: current.id, kind: 'stuck', kills: current.kills, detail: `kioskd exited on its own (${exit.signal ?? exit.code})${c.fatal ? `: ${c.fatal}` : ''} ${c.stderr.slice(-600)}` });
@@ -245,8 +267,9 @@ export async function runCrashInjection(o: CrashRunOptions): Promise<CrashRunRes
     child = c;
     if ((await c.until(() => c.ready, 60_000)) && (await settle(c))) runChecks();
     else addViolation({ scenario: current.id, kind: 'stuck', kills: current.kills, detail: `kioskd did not settle at the end (service ${c.service}, fsm ${c.fsm}) ${c.stderr.slice(-600)}` });
-    strays += c.strays.length;
     c.send({ cmd: 'exit' });
+    await Promise.race([c.exited, sleep(10_000)]);
+    noteStrays(c);
     await Promise.race([c.exited, sleep(10_000)]);
   } finally {
     clearInterval(watch);
@@ -266,7 +289,7 @@ export async function runCrashInjection(o: CrashRunOptions): Promise<CrashRunRes
   log(`kills per site: ${[...sitesKilled].map(([s, n]) => `${s}×${n}`).join(' ')}`);
   if (notHit.length) log(`sites never killed at: ${notHit.join(', ')}`);
   if (unreached.length) log(`planned kills whose site did not come within ${perLife} scenarios: ${unreached.length} (${[...new Set(unreached)].slice(0, 12).join(', ')}${unreached.length > 12 ? ', …' : ''})`);
-  if (strays) log(`diagnostics: kioskd reported ${strays} credit(s) journaled outside a transaction`);
+  if (strays) log(`diagnostics (kioskd's own reports, not checks): ${strays} credit(s) journaled outside any transaction, in lives after kills at ${[...strayAfter].map(([k, n]) => `${k}×${n}`).join(' ')}`);
   if (ownDir && v.length === 0) rmSync(dir, { recursive: true, force: true });
   else log(`harness files (journal, kioskd.log, printer.jsonl): ${dir}`);
   return { kills, sitesKilled, siteTotal: APPEND_SITES.length, randomKills, violations: v, scenarios: scenarios.length, unreached, strayCredits: strays, summary, dir };

@@ -4,6 +4,7 @@
  * `fuzz: N frames, D decoded, E escaped errors, H hangs`.
  */
 import { parseArgs } from 'node:util';
+import { fuzzEscposStatus } from './escpos.js';
 import { fuzzHid, fuzzSerialScanner } from './hid.js';
 import { fuzzId003 } from './id003.js';
 import { fuzzSsp } from './ssp.js';
@@ -15,6 +16,7 @@ const DECODERS: Record<string, (o: { frames: number; seed: number }) => FuzzResu
   id003: fuzzId003,
   hid: fuzzHid,
   'serial-scanner': fuzzSerialScanner,
+  escpos: fuzzEscposStatus,
 };
 
 const { values } = parseArgs({ options: { frames: { type: 'string' }, seed: { type: 'string' }, only: { type: 'string' } } });

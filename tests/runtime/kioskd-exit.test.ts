@@ -53,8 +53,9 @@ describe('kioskd start-up with a bad configuration', () => {
   });
 
   it('exits 78 when a role names a simulator-only driver, rather than starting half a terminal', () => {
-    const r = kioskd(configDir());
+    const r = kioskd(configDir({ 'devices.scanner': { driver: 'fake' }, 'devices.panel': { driver: 'fake' } }));
     expect(r.status).toBe(78);
     expect(r.stderr).toMatch(/^devices\.scanner\.driver: /m);
+    expect(r.stderr).toMatch(/^devices\.panel\.driver: /m);
   });
 });

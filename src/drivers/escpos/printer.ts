@@ -82,6 +82,7 @@ export class EscposPrinter implements ReceiptPrinter {
   private pending: Pending | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private opening: Promise<void> | undefined;
+  private attempt: Promise<void> | undefined;
   private pollTimer: TimerHandle | undefined;
   private reconnectTimer: TimerHandle | undefined;
   private backoffMs: number;
@@ -121,8 +122,14 @@ export class EscposPrinter implements ReceiptPrinter {
   async enable(): Promise<void> {}
   async disable(): Promise<void> {}
 
+  /** Resolves once the printer answered a status request. While reconnecting it tries again at once. */
   open(): Promise<void> {
-    if (this.phase === 'open' || this.phase === 'reconnecting') return Promise.resolve();
+    if (this.phase === 'open') return Promise.resolve();
+    if (this.phase === 'reconnecting') {
+      this.o.timers.clearTimeout(this.reconnectTimer);
+      this.reconnectTimer = undefined;
+      return this.tryReconnect();
+    }
     this.opening ??= this.doOpen().finally(() => { this.opening = undefined; });
     return this.opening;
   }
@@ -453,23 +460,31 @@ export class EscposPrinter implements ReceiptPrinter {
   private scheduleReconnect(): void {
     const delay = this.backoffMs;
     this.backoffMs = Math.min(this.backoffMs * 2, this.o.reconnect?.maxMs ?? 30_000);
+    this.o.timers.clearTimeout(this.reconnectTimer);
     this.reconnectTimer = this.o.timers.setTimeout(() => {
       this.reconnectTimer = undefined;
-      if (this.phase !== 'reconnecting') return;
-      this.exclusive(() => this.connect()).then(() => {
-        if (this.phase !== 'reconnecting') { this.dropLink(); return; }
-        this.phase = 'open';
-        this.backoffMs = this.o.reconnect?.initialMs ?? 1000;
-        this.log?.info('escpos printer reconnected');
-        this.schedulePoll();
-      }, (e: unknown) => {
-        this.dropLink();
-        if (this.phase !== 'reconnecting') return;
-        const err = toKioskError(e);
+      if (this.phase === 'reconnecting') this.tryReconnect().catch(() => undefined);
+    }, delay);
+  }
+
+  /** One reconnect attempt (shared by the backoff timer and open()); on failure the next one is scheduled. */
+  private tryReconnect(): Promise<void> {
+    this.attempt ??= this.exclusive(() => this.connect()).then(() => {
+      if (this.phase !== 'reconnecting') { this.dropLink(); throw offlineErr('printer closed while reconnecting'); }
+      this.phase = 'open';
+      this.backoffMs = this.o.reconnect?.initialMs ?? 1000;
+      this.log?.info('escpos printer reconnected');
+      this.schedulePoll();
+    }, (e: unknown) => {
+      const err = toKioskError(e, 'KIOSK_E_DEVICE_OFFLINE');
+      this.dropLink();
+      if (this.phase === 'reconnecting') {
         if (err.disconnected) this.setStatus(STATUS_DISCONNECTED);
         this.scheduleReconnect();
-      });
-    }, delay);
+      }
+      throw err;
+    }).finally(() => { this.attempt = undefined; });
+    return this.attempt;
   }
 
   private schedulePoll(): void {

@@ -252,7 +252,8 @@ export class ZvtCardTerminal implements CardPayment {
   async checkHealth(): Promise<DeviceHealth> {
     if (this.transport && !this.active && !this.op) {
       try {
-        await this.runOp('statusEnquiry', m.statusEnquiry(this.opts.password), this.completionMs);
+        if (this.registered) await this.runOp('statusEnquiry', m.statusEnquiry(this.opts.password), this.completionMs);
+        else await this.ensureRegistered();
         this.setStatus(st('online', 'ok', 'ready'));
       } catch (err) {
         const e = toKioskError(err);
@@ -641,7 +642,12 @@ export class ZvtCardTerminal implements CardPayment {
   }
 
   private async runOp(kind: OpKind, apdu: Uint8Array, timeoutMs: number): Promise<Op> {
-    this.requireIdle();
+    // Registration at connect goes out even while a payment is in doubt: the PT says if it is busy.
+    if (kind === 'register') {
+      if (this.op) throw new KioskError('KIOSK_E_DEVICE_STATE', 'card terminal is busy', { retryable: true });
+    } else {
+      this.requireIdle();
+    }
     const transport = this.requireTransport();
     const op: Op = { kind, accepted: false, statuses: [], receipt: [], end: undefined };
     this.op = op;
@@ -651,9 +657,9 @@ export class ZvtCardTerminal implements CardPayment {
         throw new KioskError('KIOSK_E_DEVICE_STATE', `terminal refused ${kind}`, { retryable: true, details: { zvtCode: answer } });
       }
       op.accepted = true;
-      const ok = await this.waitUntil(() => op.end !== undefined, timeoutMs, Math.min(timeoutMs, this.idleMs));
-      if (!ok) {
-        throw this.transport
+      const ok = await this.waitUntil(() => op.end !== undefined || this.transport !== transport, timeoutMs, Math.min(timeoutMs, this.idleMs));
+      if (!ok || op.end === undefined) {
+        throw this.transport === transport
           ? new KioskError('KIOSK_E_DEVICE_TIMEOUT', `terminal did not finish ${kind}`, { retryable: true })
           : new KioskError('KIOSK_E_DEVICE_OFFLINE', `link lost during ${kind}`, { retryable: true, disconnected: true });
       }
@@ -774,7 +780,8 @@ export class ZvtCardTerminal implements CardPayment {
     this.cmdWaiter?.({ kind: 'lost' });
     const a = this.active;
     if (a?.state === 'authorizing') this.declareUnknown(a, 'link-lost');
-    for (const w of [...this.waits]) w.done(w.check());
+    // Waits bound to this link end now; the others (a payment in doubt) outlive a reconnect.
+    this.poke();
   }
 
   private onLinkLost(t: ZvtTransport): void {
@@ -860,6 +867,8 @@ export class ZvtCardTerminal implements CardPayment {
       case 'ack':
       case 'nack': {
         const w = this.cmdWaiter;
+        // Set here, not after the await: the PT's next message may be in the same chunk as its 80 00 00.
+        if (w && msg.kind === 'ack' && this.op) this.op.accepted = true;
         if (w) w(msg);
         else this.count('unsolicitedAnswers');
         return;

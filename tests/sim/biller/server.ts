@@ -92,6 +92,14 @@ export async function startBillerSim(opts: BillerSimOptions = {}): Promise<Bille
       if (hit === undefined) return [404, { error: 'bill-not-found' }];
       return [200, { bill: { ...hit.bill, due: outstanding(hit.bill) } }];
     }
+    if (req.method === 'GET' && url.pathname === '/v1/settlement') {
+      // The biller's own totals for one day [from, to) in ms since the epoch: what it booked, not what the kiosk says.
+      const from = Number(url.searchParams.get('from'));
+      const to = Number(url.searchParams.get('to'));
+      if (!Number.isFinite(from) || !Number.isFinite(to)) return [400, { error: 'bad-range' }];
+      const day = postings.filter((p) => !p.cancelled && p.at >= from && p.at < to);
+      return [200, { count: day.length, total: day.reduce((a, p) => a + p.amount, 0) }];
+    }
     if (req.method === 'POST' && url.pathname === '/v1/payments') {
       if (mode === 'refuse') return [422, { error: 'refused' }];
       return postPayment(req, body);

@@ -3,6 +3,7 @@ import { KioskError } from '../../../src/errors/index.js';
 import type { DeviceEvents, Display, DisplayFrame, DisplayGeometry } from '../../../src/hal/index.js';
 import { displayWidth } from '../../../src/hal/text-width.js';
 import { FakeDevice, type FakeDeviceOptions } from './fake-device.js';
+import { remember } from './history.js';
 
 /** The two glasses kioskd drives: HD44780 20×4 (ASCII ROM) and ST7920 128×64 (16×4 cells, GB2312 ROM). */
 export type FakeDisplayGeometry =
@@ -35,7 +36,7 @@ export function fitsCharset(line: string, charset: DisplayGeometry['charset']): 
  */
 export class FakeDisplay extends FakeDevice<DeviceEvents> implements Display {
   readonly kind = 'display' as const;
-  /** Every frame written, in order. */
+  /** The frames written, in order (the newest HISTORY_LIMIT or more). */
   readonly frames: DisplayFrame[] = [];
   private readonly geo: DisplayGeometry;
   private shown: DisplayFrame;
@@ -63,7 +64,7 @@ export class FakeDisplay extends FakeDevice<DeviceEvents> implements Display {
       throw new KioskError('KIOSK_E_DEVICE_STATE', `${this.id}: frame rejected: ${problem.what}`, { details: problem.details });
     }
     this.shown = { lines: [...frame.lines] };
-    this.frames.push(this.shown);
+    remember(this.frames, this.shown);
     this.bump('frames');
   }
 

@@ -1,5 +1,6 @@
 import type { DeviceStatus, Panel, PanelButton, PanelEvents, PanelLed } from '../../../src/hal/index.js';
 import { FakeDevice, type FakeDeviceOptions } from './fake-device.js';
+import { remember } from './history.js';
 
 export interface LedChange {
   readonly led: PanelLed;
@@ -31,14 +32,14 @@ export class FakePanel extends FakeDevice<PanelEvents> implements Panel {
 
   async setLed(led: PanelLed, on: boolean): Promise<void> {
     this.requireOpen('setLed');
-    this.ledLog.push({ led, on });
+    remember(this.ledLog, { led, on });
     if (this.ledState[led] !== on) this.bump('ledChanges');
     this.ledState[led] = on;
   }
 
   async beep(ms: number): Promise<void> {
     this.requireOpen('beep');
-    this.beeps.push(ms);
+    remember(this.beeps, ms);
     this.bump('beeps');
   }
 

@@ -1,6 +1,7 @@
 import type { DeviceStatus, PrintDocument, PrintResult, ReceiptPrinter, ReceiptPrinterEvents } from '../../../src/hal/index.js';
 import { FakeDevice, type FakeDeviceOptions } from './fake-device.js';
 import { renderDocument } from './printer-render.js';
+import { remember } from './history.js';
 
 export type PaperState = 'ok' | 'near-end' | 'out';
 
@@ -50,7 +51,7 @@ export class FakePrinter extends FakeDevice<ReceiptPrinterEvents> implements Rec
     }
     const lines = renderDocument(doc, this.cols);
     if (this.linesLeft !== undefined && lines.length > this.linesLeft) {
-      this.failed.push(lines.slice(0, this.linesLeft));
+      remember(this.failed, lines.slice(0, this.linesLeft));
       this.bump('lines', this.linesLeft);
       this.bump('failures');
       this.linesLeft = undefined;
@@ -58,7 +59,7 @@ export class FakePrinter extends FakeDevice<ReceiptPrinterEvents> implements Rec
       return { printed: false, reason: 'paper-out' };
     }
     if (this.linesLeft !== undefined) this.linesLeft -= lines.length;
-    this.printed.push(lines);
+    remember(this.printed, lines);
     this.bump('receipts');
     this.bump('lines', lines.length);
     this.bump('cuts');

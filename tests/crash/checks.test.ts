@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { APPEND_SITES } from '../../src/runtime/kiosk.js';
+import { checkAll, checkScenario, type Evidence, type ScenarioLog } from './checks.js';
+import { buildKillPlan, rng, scenarioScript } from './plan.js';
+import { parseCrashAt } from './protocol.js';
+
+const scenario = (over: Partial<ScenarioLog> = {}): ScenarioLog => ({
+  id: 'S0001', txIds: ['S0001a1'], inserted: [2_000, 500], stacked: [2_000, 500], kills: ['after:note.decided:1'], refuse: false, outage: false, ...over,
+});
+const evidence = (over: Partial<Evidence> = {}): Evidence => ({
+  postings: [{ txId: 'S0001a1', amount: 2_500, cancelled: false }],
+  attempts: [{ txId: 'S0001a1', amount: 2_500, status: 200 }],
+  receipts: [{ txId: 'S0001a1', text: '...' }],
+  ...over,
+});
+
+describe('crash harness money checks (simulator records only)', () => {
+  it('accepts a scenario whose cash box, posting and receipt agree', () => {
+    expect(checkScenario(scenario(), evidence())).toEqual([]);
+  });
+
+  it('flags a stacked note the posting does not cover, naming the kills', () => {
+    const v = checkScenario(scenario(), evidence({ postings: [{ txId: 'S0001a1', amount: 2_000, cancelled: false }], attempts: [{ txId: 'S0001a1', amount: 2_000, status: 200 }] }));
+    expect(v.map((x) => x.kind)).toEqual(['credit']);
+    expect(v[0]!.kills).toEqual(['after:note.decided:1']);
+  });
+
+  it('flags money posted although nothing reached the cash box', () => {
+    expect(checkScenario(scenario({ stacked: [] }), evidence()).map((x) => x.kind)).toEqual(['credit']);
+  });
+
+  it('flags one transaction posted with two amounts, and two postings for one customer', () => {
+    const twice = evidence({ attempts: [{ txId: 'S0001a1', amount: 2_000, status: 200 }, { txId: 'S0001a1', amount: 2_500, status: 409 }] });
+    expect(checkScenario(scenario(), twice).map((x) => x.kind)).toEqual(['double-post']);
+    const two = evidence({ postings: [{ txId: 'S0001a1', amount: 2_500, cancelled: false }, { txId: 'S0001a2', amount: 2_500, cancelled: false }] });
+    expect(checkScenario(scenario({ txIds: ['S0001a1', 'S0001a2'] }), two).map((x) => x.kind)).toEqual(['double-post']);
+  });
+
+  it('counts a final refusal as accounted money (needs-refund), a dropped request not', () => {
+    const refused = evidence({ postings: [], attempts: [{ txId: 'S0001a1', amount: 2_500, status: 422 }] });
+    expect(checkScenario(scenario({ refuse: true }), refused)).toEqual([]);
+    const dropped = evidence({ postings: [], attempts: [{ txId: 'S0001a1', amount: 2_500, status: 0 }] });
+    expect(checkScenario(scenario({ outage: true }), dropped).map((x) => x.kind)).toEqual(['credit']);
+  });
+
+  it('flags money taken without a receipt, and accepts no receipt when no money was taken', () => {
+    expect(checkScenario(scenario(), evidence({ receipts: [] })).map((x) => x.kind)).toEqual(['receipt']);
+    expect(checkScenario(scenario({ stacked: [], inserted: [] }), { postings: [], attempts: [], receipts: [] })).toEqual([]);
+  });
+
+  it('flags postings under ids the script never handed out', () => {
+    const v = checkAll([scenario()], evidence({ postings: [...evidence().postings, { txId: 'X99-1', amount: 100, cancelled: false }] }));
+    expect(v.map((x) => x.kind)).toEqual(['unknown-posting']);
+  });
+});
+
+describe('crash harness plan', () => {
+  it('is reproducible from the seed and spreads a short plan over distinct sites', () => {
+    const a = buildKillPlan(20, rng(7));
+    expect(buildKillPlan(20, rng(7))).toEqual(a);
+    expect(a).toHaveLength(20);
+    const sites = new Set(a.flatMap((e) => (e.kind === 'site' ? [e.at.site] : [])));
+    expect(sites.size).toBe(Math.min(16, APPEND_SITES.length));
+    expect(a.filter((e) => e.kind === 'random')).toHaveLength(4);
+  });
+
+  it('aims at every site with increasing hit counts over a long plan', () => {
+    const plan = buildKillPlan(300, rng(1));
+    const sites = new Set(plan.flatMap((e) => (e.kind === 'site' ? [e.at.site] : [])));
+    expect([...sites].sort()).toEqual([...APPEND_SITES].sort());
+    expect(plan.some((e) => e.kind === 'site' && e.at.hit === 3)).toBe(true);
+    expect(plan.some((e) => e.kind === 'site' && e.at.site.endsWith(':validator.counters') && e.at.hit > 1)).toBe(false);
+  });
+
+  it('scripts 1–3 CNY notes per customer and a positive amount due', () => {
+    for (let n = 1; n <= 200; n++) {
+      const s = scenarioScript(n, rng(n), undefined);
+      expect(s.notes.length).toBeGreaterThanOrEqual(1);
+      expect(s.notes.length).toBeLessThanOrEqual(3);
+      expect(s.due).toBeGreaterThan(0);
+      expect(s.refuse && s.outage).toBe(false);
+    }
+  });
+
+  it('parses --crash-at and refuses unknown sites', () => {
+    expect(parseCrashAt('before:note.credited:2')).toEqual({ site: 'before:note.credited', hit: 2 });
+    expect(() => parseCrashAt('before:nothing:1')).toThrow(RangeError);
+    expect(() => parseCrashAt('after:tx.opened:0')).toThrow(RangeError);
+  });
+});
