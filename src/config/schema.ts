@@ -5,6 +5,7 @@ import { Hd44780CfgSchema } from '../drivers/hd44780/config.js';
 import { HidPosScannerConfigSchema, WedgeScannerConfigSchema } from '../drivers/hid-scanner/config.js';
 import { IoBoardPanelCfgSchema } from '../drivers/io-board/config.js';
 import { St7920CfgSchema } from '../drivers/st7920/config.js';
+import { ZvtConfigSchema } from '../drivers/zvt/config.js';
 import { SerialScannerConfigSchema } from '../drivers/serial-scanner/config.js';
 
 /** The config schema version this kioskd writes and understands (see migrations.ts). */
@@ -52,7 +53,7 @@ export const DevicesSchema = z.strictObject({
   printer: z.discriminatedUnion('driver', [fake, EscposPrinterConfigSchema]),
   display: z.discriminatedUnion('driver', [fake, Hd44780CfgSchema, St7920CfgSchema]),
   panel: z.discriminatedUnion('driver', [fake, GpioPanelCfgSchema, IoBoardPanelCfgSchema]),
-  cardPayment: z.discriminatedUnion('driver', [fake, z.strictObject({ driver: z.literal('none') })]),
+  cardPayment: z.discriminatedUnion('driver', [fake, z.strictObject({ driver: z.literal('none') }), ZvtConfigSchema]),
 });
 
 const BrokerSchema = z.strictObject({

@@ -25,7 +25,9 @@ export interface Tenders {
 /** What the FSM tells the customer; the runtime renders it from the message catalogue. */
 export type ScreenId =
   | 'welcome' | 'looking-up' | 'bill-not-found' | 'service-unavailable' | 'bill' | 'insert-cash'
-  | 'note-returned' | 'more-time' | 'posting' | 'printing' | 'thank-you' | 'cancelled' | 'out-of-service';
+  | 'note-returned' | 'more-time' | 'posting' | 'printing' | 'thank-you' | 'cancelled' | 'out-of-service'
+  // Maintenance screens the runtime shows itself while the door is open (no transaction runs then).
+  | 'collect-collector' | 'collect-seal' | 'collect-done';
 
 export interface Screen {
   readonly id: ScreenId;

@@ -74,6 +74,7 @@ CREATE TABLE ${s}.${p}transactions (
 -- Recovery reads only the unclosed transactions: this partial index stays tiny however long the journal.
 CREATE INDEX ${s}.${p}transactions_unclosed ON ${p}transactions(state) WHERE state <> 'closed';
 CREATE INDEX ${s}.${p}transactions_closed_at ON ${p}transactions(closed_wall_ms) WHERE state = 'closed';
+${queueIndexDdl(t)}
 
 CREATE TABLE ${s}.${p}cashbox (
   currency TEXT PRIMARY KEY NOT NULL,
@@ -113,6 +114,22 @@ CREATE TABLE ${s}.${p}credited_refs (
 `;
 }
 
+/**
+ * The queues read at every start (postings to retry, receipts to print) are served by partial indexes
+ * that hold only their members, so boot time does not grow with the number of closed transactions.
+ * The WHERE clauses repeat the queries' own (journal.ts) so that SQLite can use them.
+ */
+export function queueIndexDdl(t: ProjectionTables, ifNotExists = false): string {
+  const s = t.schema;
+  const p = t.prefix;
+  const ine = ifNotExists ? 'IF NOT EXISTS ' : '';
+  return `
+CREATE INDEX ${ine}${s}.${p}transactions_pending ON ${p}transactions(closed_seq) WHERE state = 'closed' AND outcome = 'pending';
+CREATE INDEX ${ine}${s}.${p}transactions_unprinted ON ${p}transactions(closed_seq)
+  WHERE state = 'closed' AND outcome <> 'cancelled' AND (receipt_printed IS NULL OR receipt_printed = 0);
+`;
+}
+
 export function dropProjectionsDdl(t: ProjectionTables): string {
   return PROJECTION_NAMES.map((n) => `DROP TABLE IF EXISTS ${tableName(t, n)};`).join('\n');
 }
@@ -135,6 +152,11 @@ export const MIGRATIONS: readonly Migration[] = [
     // Cash collections: per-denomination cash box and the collections projection, rebuilt from events.
     version: 2,
     up: (db) => rebuildLive(db),
+  },
+  {
+    // Boot-time queues by partial index (no full scan of `transactions` at start).
+    version: 3,
+    up: (db) => db.exec(queueIndexDdl(LIVE_TABLES, true)),
   },
 ];
 

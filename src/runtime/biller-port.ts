@@ -10,5 +10,6 @@ export function createBillerPort(gateway: BillerGateway, directory: BillerDirect
     post: ({ txId, bill, amount, partial }) => gateway.post({
       txId, billRef: bill.billRef, billerId: bill.billerId, account: bill.account, amount, currency: bill.currency, partial,
     }),
+    settlement: (from, to) => gateway.settlement(from, to),
   };
 }

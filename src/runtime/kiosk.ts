@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { toKioskError, type ErrorCode } from '../errors/index.js';
+import { KioskError, toKioskError, type ErrorCode } from '../errors/index.js';
 import {
   initialState, transition,
   type BillInfo, type FsmConfig, type FsmEffect, type FsmEvent, type FsmState, type JournalRecord, type Outcome, type Screen, type TimerName,
@@ -7,11 +7,13 @@ import {
 import {
   isUsable, TypedEmitter,
   type BillValidator, type Clock, type Device, type DeviceEvents, type DeviceStatus, type Display, type DisplayFrame, type NoteCredit,
-  type Panel, type PrintDocument, type PrintResult, type ReceiptPrinter, type Scanner, type Timers,
+  type Panel, type PrintDocument, type PrintResult, type ReceiptPrinter, type Scanner, type TimerHandle, type Timers,
 } from '../hal/index.js';
-import type { Journal, SqliteDatabase, StoredEvent } from '../ledger/index.js';
+import type { CollectionRow, Journal, SqliteDatabase, StoredEvent } from '../ledger/index.js';
 import type { Minor } from '../money/index.js';
 import { BillerRetrier, billOf } from './biller-retry.js';
+import { collectionReceipt, collectionRecord, isAttestationCode } from './collection.js';
+import { formatLocalTime } from './receipt/from-journal.js';
 import { countersRecord } from './counters-check.js';
 import { NamedTimers } from './named-timers.js';
 import { receiptFor } from './receipt/from-journal.js';
@@ -31,6 +33,8 @@ export interface KioskDevices {
 export interface BillerPort {
   lookup(code: string): Promise<BillInfo>;
   post(req: { readonly txId: string; readonly bill: BillInfo; readonly amount: Minor; readonly partial: boolean }): Promise<{ readonly billerRef: string }>;
+  /** The biller's own totals for [fromWallMs, toWallMs), for the daily settlement (optional). */
+  settlement?(fromWallMs: number, toWallMs: number): Promise<{ readonly count: number; readonly total: Minor }>;
 }
 
 export interface KioskSettings {
@@ -66,7 +70,7 @@ export interface KioskOptions {
 /** Every journal append site the runtime has: before and after the commit, by first record type. */
 export const APPEND_RECORD_TYPES = [
   'tx.opened', 'note.decided', 'note.credited', 'tx.post-intent', 'tx.posted', 'tx.post-failed', 'tx.closed', 'receipt.printed',
-  'tx.late-post', 'validator.counters',
+  'tx.late-post', 'validator.counters', 'cash.collected', 'collection.attested', 'settlement.made',
 ] as const satisfies readonly JournalRecord['type'][];
 export type AppendSite = `${'before' | 'after'}:${JournalRecord['type']}`;
 export const APPEND_SITES: readonly AppendSite[] = APPEND_RECORD_TYPES.flatMap((t) => [`before:${t}`, `after:${t}`] as const);
@@ -81,6 +85,8 @@ export interface KioskEvents extends Record<string, unknown> {
   transaction: { readonly txId: string; readonly outcome: Outcome; readonly paid: Minor };
   device: { readonly device: string; readonly status: DeviceStatus };
   fault: { readonly code: ErrorCode | string; readonly where: string };
+  /** A cash period closed (cash box emptied), and later attested by the collector. */
+  collection: { readonly collectionId: string; readonly total: Minor; readonly notes: number; readonly attested: boolean };
   /** Something an operator must look at; durable alarms also go through the journal to the fleet. */
   alarm: { readonly kind: string; readonly details: Readonly<Record<string, string | number>> };
 }
@@ -110,6 +116,9 @@ export class Kiosk {
   /** An escrow decision the validator has not taken yet (it was offline): re-issued when it is back. */
   private pendingDecision: 'accept' | 'reject' | undefined;
   private drainingReceipts = false;
+  private settlementTimer: TimerHandle | undefined;
+  /** A collection waiting for its collector's badge and bag seal (scanned while the door is open). */
+  private attesting: { collectionId: string; collectorId?: string } | undefined;
 
   constructor(private readonly o: KioskOptions) {
     this.emitter = new TypedEmitter<KioskEvents>((err, event) => o.logger.error({ err, event }, 'kiosk listener failed'));
@@ -157,6 +166,19 @@ export class Kiosk {
     if (this.fsm.name === 'idle') this.dispatch({ type: 'timeout', timer: 'message' });
     this.retrier.start();
     this.drainReceiptQueue();
+    // The daily settlement needs a true calendar day: it runs only once the clock is synchronised.
+    this.settlementTimer = this.o.timers.setInterval(() => this.settleYesterdayIfDue(), 60 * 60_000);
+    this.settleYesterdayIfDue();
+  }
+
+  private settleYesterdayIfDue(): void {
+    if (!(this.o.clockSynced?.() ?? false)) return;
+    const d = new Date(this.o.clock.wallMs());
+    d.setDate(d.getDate() - 1);
+    const day = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+    const last = this.o.journal.lastOfType('settlement.made')?.record;
+    if (last?.type === 'settlement.made' && last.day >= day) return;
+    this.track('settlement', async () => { await this.settleDay(day); });
   }
 
   /**
@@ -182,6 +204,7 @@ export class Kiosk {
   /** Stops timers and closes devices. */
   async stop(): Promise<void> {
     this.retrier.stop();
+    this.o.timers.clearInterval(this.settlementTimer);
     this.timers.cancelAll();
     await this.settle();
     for (const off of this.unsubscribe.splice(0)) off();
@@ -207,6 +230,65 @@ export class Kiosk {
     const printed = await this.printFromJournal(row.txId, row.outcome, true);
     this.append([{ type: 'receipt.printed', txId: row.txId, printed }]);
     return printed ? { printed } : { printed, reason: 'printer' };
+  }
+
+  /**
+   * Closes the current cash period: what the journal says is in the cash box, by denomination, becomes a
+   * collection. Called when the validator reports the cash box removed, or by the operator (kioskctl).
+   */
+  collectCash(reason: 'cashbox-removed' | 'operator'): CollectionRow {
+    const collectionId = `C-${this.o.newTxId()}`;
+    this.append([collectionRecord(this.o.journal, collectionId, reason)]);
+    const row = this.o.journal.collection(collectionId)!;
+    this.attesting = { collectionId };
+    this.emitter.emit('collection', { collectionId, total: row.total, notes: row.notes, attested: false });
+    if (this.flags.doorOpen) this.showScreen({ id: 'collect-collector', params: { total: row.total, notes: row.notes, currency: this.o.settings.fsm.currency } });
+    return row;
+  }
+
+  /** Records who took the cash and under which bag seal, then prints the collection slip. */
+  async attestCollection(collectorId: string, sealNumber: string, collectionId?: string): Promise<PrintResult> {
+    const id = collectionId ?? this.attesting?.collectionId ?? this.o.journal.collections(1)[0]?.collectionId;
+    if (!id || !this.o.journal.collection(id)) return { printed: false, reason: 'no-such-collection' };
+    if (!isAttestationCode(collectorId) || !isAttestationCode(sealNumber)) return { printed: false, reason: 'bad-code' };
+    this.append([{ type: 'collection.attested', collectionId: id, collectorId, sealNumber }]);
+    if (this.attesting?.collectionId === id) this.attesting = undefined;
+    const row = this.o.journal.collection(id)!;
+    this.emitter.emit('collection', { collectionId: id, total: row.total, notes: row.notes, attested: true });
+    const { settings, clock } = this.o;
+    const doc = collectionReceipt(row, settings.terminalId, formatLocalTime(clock.wallMs()), settings.locale);
+    let result: PrintResult = { printed: false, reason: 'printer' };
+    try { result = await this.o.devices.receiptPrinter.print(doc); } catch (err) { this.o.logger.warn({ code: toKioskError(err).code }, 'collection slip not printed'); }
+    if (this.flags.doorOpen) this.showScreen({ id: 'collect-done' });
+    return result;
+  }
+
+  /**
+   * The daily settlement: the journal's postings of one local day against the biller's own totals and the
+   * validator's counters. Journaled and published; any difference raises an alarm.
+   */
+  async settleDay(day: string): Promise<Extract<JournalRecord, { type: 'settlement.made' }>> {
+    const [from, to] = localDayRange(day);
+    const currency = this.o.settings.fsm.currency;
+    const mine = this.o.journal.postedBetween(from, to).find((r) => r.currency === currency) ?? { count: 0, total: 0 };
+    const differences: string[] = [];
+    let biller: { count: number; total: Minor } | null = null;
+    try {
+      biller = this.o.biller.settlement ? await this.o.biller.settlement(from, to) : null;
+    } catch (err) {
+      differences.push(`biller-unreachable:${toKioskError(err).code}`);
+    }
+    if (biller && biller.total !== mine.total) differences.push(`biller-total:${biller.total - mine.total}`);
+    if (biller && biller.count !== mine.count) differences.push(`biller-count:${biller.count - mine.count}`);
+    const counters = this.o.journal.lastOfType('validator.counters')?.record;
+    if (counters?.type === 'validator.counters' && counters.mismatch !== 0) differences.push(`validator-counters:${counters.mismatch}`);
+    const record = {
+      type: 'settlement.made', day, currency, journalTotal: mine.total, journalPostings: mine.count,
+      billerTotal: biller?.total ?? null, billerPostings: biller?.count ?? null, differences,
+    } as const;
+    this.append([record]);
+    if (differences.length) this.emitter.emit('alarm', { kind: 'settlement-difference', details: { day, differences: differences.join(',') } });
+    return record;
   }
 
   /** Runs a pass of the biller outbox now (tests, and the fleet's "retry" hint). */
@@ -407,8 +489,10 @@ export class Kiosk {
         this.dispatch({ type: 'note.escrow', value: n.value, currency: n.currency, channel: n.channel });
       })),
       v.on('returned', () => guard('returned', () => { this.pendingDecision = undefined; this.dispatch({ type: 'note.returned' }); })),
+      v.on('cashboxRemoved', () => guard('cashbox', () => { this.collectCash('cashbox-removed'); })),
       v.on('counters', (c) => guard('counters', () => this.track('billValidator', () => this.checkCounters(c.stacked)))),
       devices.scanner.on('scan', (s) => guard('scan', () => {
+        if (this.flags.doorOpen && this.attesting) { this.attestScan(s.data); return; }
         if (this.fsm.name !== 'idle' && this.fsm.name !== 'done') return;
         const { tenders } = computeService(this.serviceInputs());
         this.dispatch({ type: 'scanned', code: s.data, txId: this.o.newTxId(), tenders });
@@ -422,6 +506,19 @@ export class Kiosk {
     for (const [name, dev] of Object.entries(devices) as [string, Device<DeviceEvents>][]) {
       this.unsubscribe.push(dev.on('status', (s) => guard('status', () => this.onDeviceStatus(name, s))));
     }
+  }
+
+  /** While the door is open after a collection: first scan the collector's badge, then the bag seal. */
+  private attestScan(code: string): void {
+    const a = this.attesting;
+    if (!a) return;
+    if (!isAttestationCode(code)) { this.o.logger.info('attestation scan refused: not a badge or seal code'); return; }
+    if (a.collectorId === undefined) {
+      this.attesting = { ...a, collectorId: code };
+      this.showScreen({ id: 'collect-seal' });
+      return;
+    }
+    this.track('printer', async () => { await this.attestCollection(a.collectorId!, code, a.collectionId); });
   }
 
   /** Journals the validator's counters beside the journal's credits; a disagreement is an alarm. */
@@ -502,4 +599,13 @@ export class Kiosk {
     }
     this.fsm = initialState;
   }
+}
+
+/** [start, end) of a local calendar day `YYYY-MM-DD` in ms since the epoch (the board's time zone). */
+export function localDayRange(day: string): [number, number] {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!m) throw new KioskError('KIOSK_E_INTERNAL', `not a day: ${day}`);
+  const start = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3])).getTime();
+  const end = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + 1).getTime();
+  return [start, end];
 }

@@ -29,6 +29,7 @@ export {
   transactionOutboxHook,
   alarmOutboxHook,
   journalOutboxHook,
+  collectionOutboxHook,
   type AlarmEventData,
   type OutboxDepth,
   type OutboxMessage,

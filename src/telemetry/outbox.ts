@@ -269,8 +269,32 @@ export function alarmOutboxHook(outbox: Outbox): (records: readonly JournalRecor
   };
 }
 
+/**
+ * Cash accounting for the fleet (`events/collection`): a cash period closed, its collector and seal, and
+ * each day's settlement. A settlement with differences is also an alarm.
+ */
+export function collectionOutboxHook(outbox: Outbox): (records: readonly JournalRecord[], db: SqliteDatabase) => void {
+  return (records, db) => {
+    for (const r of records) {
+      if (r.type === 'cash.collected') {
+        const counts = r.counts.map((c) => ({ currency: c.currency, value: c.value, count: c.count }));
+        outbox.enqueue(db, { class: 'collection', kind: 'cash.collected', data: { collectionId: r.collectionId, reason: r.reason, total: r.total, notes: r.notes, counts } });
+      } else if (r.type === 'collection.attested') {
+        outbox.enqueue(db, { class: 'collection', kind: 'collection.attested', data: { collectionId: r.collectionId, collectorId: r.collectorId, sealNumber: r.sealNumber } });
+      } else if (r.type === 'settlement.made') {
+        const data = { day: r.day, currency: r.currency, journalTotal: r.journalTotal, journalPostings: r.journalPostings, billerTotal: r.billerTotal, billerPostings: r.billerPostings, differences: [...r.differences] };
+        outbox.enqueue(db, { class: 'collection', kind: 'settlement', data });
+        if (r.differences.length) {
+          const alarm: AlarmEventData = { alarm: 'settlement-difference', severity: 'critical', details: { day: r.day, differences: r.differences.join(',') } };
+          outbox.enqueue(db, { class: 'alarm', kind: 'settlement-difference', data: alarm });
+        }
+      }
+    }
+  };
+}
+
 /** Every journal-driven outbox producer, in one `onAppend`. */
 export function journalOutboxHook(outbox: Outbox): (records: readonly JournalRecord[], db: SqliteDatabase) => void {
-  const hooks = [transactionOutboxHook(outbox), alarmOutboxHook(outbox)];
+  const hooks = [transactionOutboxHook(outbox), alarmOutboxHook(outbox), collectionOutboxHook(outbox)];
   return (records, db) => { for (const h of hooks) h(records, db); };
 }

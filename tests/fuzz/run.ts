@@ -8,6 +8,7 @@ import { fuzzEscposStatus } from './escpos.js';
 import { fuzzHid, fuzzSerialScanner } from './hid.js';
 import { fuzzId003 } from './id003.js';
 import { fuzzSsp } from './ssp.js';
+import { fuzzZvt } from './zvt.js';
 
 interface FuzzResult { frames: number; decoded: number; escapedErrors: number; hangs: number }
 
@@ -17,6 +18,7 @@ const DECODERS: Record<string, (o: { frames: number; seed: number }) => FuzzResu
   hid: fuzzHid,
   'serial-scanner': fuzzSerialScanner,
   escpos: fuzzEscposStatus,
+  zvt: fuzzZvt,
 };
 
 const { values } = parseArgs({ options: { frames: { type: 'string' }, seed: { type: 'string' }, only: { type: 'string' } } });

@@ -26,6 +26,9 @@ export const CATALOGUE: Readonly<Record<Locale, Readonly<Record<ScreenId, Entry>
     'thank-you': (p) => thankYouEn(p),
     'cancelled': () => ['Cancelled', 'No money was taken'],
     'out-of-service': (p) => outOfServiceEn(String(p.reason ?? '')),
+    'collect-collector': (p) => ['Cash collected', `${money(p, 'total')} ${String(p.notes ?? 0)} notes`, 'Scan collector badge'],
+    'collect-seal': () => ['Scan the bag seal'],
+    'collect-done': () => ['Collection recorded', 'Slip printed', 'Close the door'],
   },
   'zh-CN': {
     'welcome': () => ['欢迎使用', '请扫描账单条码'],
@@ -41,6 +44,9 @@ export const CATALOGUE: Readonly<Record<Locale, Readonly<Record<ScreenId, Entry>
     'thank-you': (p) => thankYouZh(p),
     'cancelled': () => ['已取消', '未收取任何款项'],
     'out-of-service': (p) => outOfServiceZh(String(p.reason ?? '')),
+    'collect-collector': (p) => ['已清机', `${money(p, 'total')}元`, `${String(p.notes ?? 0)}张`, '请扫清机员工牌'],
+    'collect-seal': () => ['请扫封包条码'],
+    'collect-done': () => ['清机已记录', '凭条已打印', '请关好机门'],
   },
 };
 

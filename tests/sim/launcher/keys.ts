@@ -10,6 +10,8 @@ export type Action =
   | { readonly kind: 'paper' }
   | { readonly kind: 'broker' }
   | { readonly kind: 'receipt' }
+  | { readonly kind: 'cashbox' }
+  | { readonly kind: 'badge'; readonly code: string }
   | { readonly kind: 'quit' };
 
 /** Note keys follow the CNY series 1, 5, 10, 20, 50, 100 yuan (in fen). */
@@ -28,6 +30,9 @@ export function keyMap(samples: readonly SampleBarcode[]): Map<string, Action> {
   m.set('p', { kind: 'paper' });
   m.set('b', { kind: 'broker' });
   m.set('r', { kind: 'receipt' });
+  m.set('k', { kind: 'cashbox' });
+  m.set('e', { kind: 'badge', code: 'EMP-0042' });
+  m.set('l', { kind: 'badge', code: 'SEAL-778899' });
   m.set('\u0003', { kind: 'quit' });
   m.set('\u0004', { kind: 'quit' });
   m.set('Q', { kind: 'quit' });
@@ -39,4 +44,5 @@ export const KEY_HELP: readonly string[] = [
   'a s d f g h  insert 1 5 10 20 50 100',
   'o door   u unplug validator   p paper',
   'b broker down/up   r receipt   ^C quit',
+  'k cash box out/in  e badge  l bag seal',
 ];

@@ -122,6 +122,8 @@ async function main(): Promise<number> {
     if (!tty) for (const l of view.receipt) out(`[receipt] ${l}`);
   });
   kiosk.on('fault', (f) => event(`fault ${f.code} at ${f.where}`));
+  kiosk.on('collection', (c) => event(`collection ${c.collectionId}: ${formatMinor(c.total, currency)} ${currency}, ${c.notes} notes${c.attested ? ', attested' : ''}`));
+  kiosk.on('alarm', (a) => event(`ALARM ${a.kind}`));
   sim.devices.panel.on('door', (d) => { view.status.door = d.open ? 'OPEN' : 'closed'; redraw(); });
   telemetry?.on('status', (s) => {
     view.status.broker = s.connected ? 'connected' : 'DISCONNECTED';
@@ -157,6 +159,13 @@ async function main(): Promise<number> {
         if (broker.running()) { await broker.stop(); event('broker stopped'); } else { await broker.start(); event('broker started'); }
         return;
       case 'receipt': view.showReceipt = !view.showReceipt; redraw(); return;
+      case 'cashbox': {
+        const v = sim.devices.billValidator;
+        if (sim.cash.kind !== 'fake') { event('cash box removal is simulated with the fake validator only'); return; }
+        if (v.status().reason === 'cashbox-removed') { v.replaceCashbox(); event('cash box replaced'); } else { v.removeCashbox(); event('cash box removed'); }
+        return;
+      }
+      case 'badge': event(`scan: ${a.code}`); sim.devices.scanner.scan(a.code); return;
       case 'quit': await shutdown(); return;
     }
   };
