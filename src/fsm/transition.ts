@@ -1,4 +1,5 @@
 import type { Minor } from '../money/index.js';
+import { electronic, startAuthorising } from './electronic.js';
 import type {
   FsmConfig, FsmEffect, FsmEvent, FsmState, JournalRecord, OpenTx, Outcome, Screen, Transition,
 } from './types.js';
@@ -139,12 +140,14 @@ export function transition(cfg: FsmConfig, state: FsmState, ev: FsmEvent): Trans
             { type: 'validator.enable', maxNote: maxNote(cfg, tx) },
             cashScreen(tx), startTimer('customer', cfg.customerTimeoutMs));
         }
+        if (ev.button === 'card' && tx.tenders.card) return startAuthorising(tx, 'card');
         if (ev.button === 'cancel') return endByCustomer(cfg, tx, false);
         if (ev.button === 'moreTime' && state.prompting) {
           return stay({ ...state, prompting: false }, cancelTimer('moreTime'), show('bill', billScreen(tx)), startTimer('customer', cfg.customerTimeoutMs));
         }
         return stay(state);
       }
+      if (ev.type === 'wallet.code' && tx.tenders.wallet === true) return startAuthorising(tx, 'wallet', ev.code);
       if (ev.type === 'timeout') return promptOrGiveUp(cfg, state, ev.timer, () => endByCustomer(cfg, tx, false));
       if (ev.type === 'service' && !ev.inService) return toOutOfService(ev.reason);
       return stay(state);
@@ -153,7 +156,15 @@ export function transition(cfg: FsmConfig, state: FsmState, ev: FsmEvent): Trans
     case 'accepting':
       return accepting(cfg, state, ev);
 
+    case 'authorising':
+    case 'committing':
+    case 'unposting':
+    case 'voiding':
+      return electronic(cfg, state, ev) ?? stay(state);
+
     case 'posting': {
+      const card = electronic(cfg, state, ev);
+      if (card) return card;
       const { tx } = state;
       if (ev.type === 'post.ok' && ev.txId === tx.txId) {
         return closeAndPrint(tx, state.outcomeIfPosted, { type: 'tx.posted', txId: tx.txId, billerRef: ev.billerRef });

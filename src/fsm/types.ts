@@ -14,20 +14,27 @@ export interface BillInfo {
 
 export type Outcome = 'paid' | 'paid-partially' | 'pending' | 'needs-refund' | 'cancelled';
 
-export type Tender = 'cash';
+export type Tender = 'cash' | 'card' | 'wallet';
+/** Tenders paid in two phases (authorise → post to the biller → book, or void). */
+export type ElectronicTender = 'card' | 'wallet';
 
 /** Which ways to pay work right now; the runtime decides from the devices and stamps it on each scan. */
 export interface Tenders {
   readonly cash: boolean;
   readonly card: boolean;
+  /** A customer-presented payment code read by the terminal's scanner, charged at a wallet gateway. */
+  readonly wallet?: boolean;
 }
+
+export type AuthOutcome = 'approved' | 'declined' | 'aborted' | 'timeout' | 'unknown';
 
 /** What the FSM tells the customer; the runtime renders it from the message catalogue. */
 export type ScreenId =
   | 'welcome' | 'looking-up' | 'bill-not-found' | 'service-unavailable' | 'bill' | 'insert-cash'
   | 'note-returned' | 'more-time' | 'posting' | 'printing' | 'thank-you' | 'cancelled' | 'out-of-service'
   // Maintenance screens the runtime shows itself while the door is open (no transaction runs then).
-  | 'collect-collector' | 'collect-seal' | 'collect-done';
+  | 'collect-collector' | 'collect-seal' | 'collect-done'
+  | 'card-wait' | 'wallet-wait' | 'card-declined' | 'card-reversing';
 
 export interface Screen {
   readonly id: ScreenId;
@@ -52,6 +59,8 @@ export interface FsmConfig {
 export interface OpenTx {
   readonly txId: string;
   readonly tenders: Tenders;
+  /** How this transaction is being paid, once the customer chose (absent: not yet, or cash). */
+  readonly tender?: ElectronicTender;
   readonly bill: BillInfo;
   /** Credited money only: escrowed notes are not money. */
   readonly paid: Minor;
@@ -72,6 +81,14 @@ export type FsmState =
   | { readonly name: 'accepting'; readonly tx: OpenTx; readonly prompting: boolean; readonly cancelling: boolean }
   | { readonly name: 'posting'; readonly tx: OpenTx; readonly outcomeIfPosted: 'paid' | 'paid-partially' }
   | { readonly name: 'printing'; readonly tx: OpenTx; readonly outcome: Outcome }
+  /** Card or wallet: the terminal/gateway is authorising the amount due. */
+  | { readonly name: 'authorising'; readonly tx: OpenTx; readonly cancelling: boolean }
+  /** The biller accepted; the card module / wallet is told to book. */
+  | { readonly name: 'committing'; readonly tx: OpenTx }
+  /** Booking failed after the biller accepted: the posting is cancelled at the biller. */
+  | { readonly name: 'unposting'; readonly tx: OpenTx }
+  /** The authorisation is being reversed (declined after approval, cancel, biller refused, unknown outcome). */
+  | { readonly name: 'voiding'; readonly tx: OpenTx }
   | { readonly name: 'done'; readonly outcome: Outcome };
 
 export type FsmStateName = FsmState['name'];
@@ -90,7 +107,13 @@ export type FsmEvent =
   | { readonly type: 'post.failed'; readonly txId: string; readonly retryable: boolean; readonly code: string }
   | { readonly type: 'print.done'; readonly txId: string; readonly printed: boolean }
   | { readonly type: 'timeout'; readonly timer: TimerName }
-  | { readonly type: 'service'; readonly inService: boolean; readonly reason: string };
+  | { readonly type: 'service'; readonly inService: boolean; readonly reason: string }
+  /** A scan that is a wallet payment code (the runtime classifies it); the code itself is never journaled. */
+  | { readonly type: 'wallet.code'; readonly code: string }
+  | { readonly type: 'auth.result'; readonly txId: string; readonly outcome: AuthOutcome; readonly cardType?: string; readonly last4?: string; readonly authCode?: string; readonly reason?: string }
+  | { readonly type: 'commit.result'; readonly txId: string; readonly ok: boolean; readonly code?: string }
+  | { readonly type: 'void.result'; readonly txId: string; readonly ok: boolean; readonly code?: string }
+  | { readonly type: 'unpost.result'; readonly txId: string; readonly ok: boolean; readonly code?: string };
 
 /**
  * Durable facts. The runtime appends every record of one transition in one SQL transaction, fsync'd,
@@ -115,6 +138,14 @@ export type JournalRecord =
    * (the outcome becomes what the posting would have given) or refused for good (`needs-refund`).
    */
   | { readonly type: 'tx.late-post'; readonly txId: string; readonly result: 'posted' | 'refused'; readonly billerRef: string | null; readonly outcome: Outcome; readonly code: string | null }
+  /** About to ask the card module / wallet gateway for the amount (write-ahead of the request). */
+  | { readonly type: 'tx.auth-intent'; readonly txId: string; readonly tender: ElectronicTender; readonly amount: Minor }
+  /** Authorised: only the card type and last four digits are kept, never the PAN or the payment code. */
+  | { readonly type: 'tx.authorised'; readonly txId: string; readonly tender: ElectronicTender; readonly amount: Minor; readonly cardType: string | null; readonly last4: string | null; readonly authCode: string | null }
+  | { readonly type: 'tx.auth-failed'; readonly txId: string; readonly outcome: AuthOutcome; readonly reason: string | null }
+  | { readonly type: 'tx.booked'; readonly txId: string; readonly ok: boolean; readonly code: string | null }
+  | { readonly type: 'tx.unposted'; readonly txId: string; readonly ok: boolean }
+  | { readonly type: 'tx.voided'; readonly txId: string; readonly ok: boolean; readonly code: string | null }
   /** The cash box was emptied: the current cash period closes with what was in it, by denomination. */
   | { readonly type: 'cash.collected'; readonly collectionId: string; readonly reason: 'cashbox-removed' | 'operator'; readonly counts: readonly CashCount[]; readonly total: Minor; readonly notes: number }
   /** Who took the cash out and under which bag seal (entered on the panel or with kioskctl). */
@@ -147,7 +178,12 @@ export type FsmEffect =
   | { readonly type: 'timer.cancel'; readonly timer: TimerName }
   | { readonly type: 'scanner.enable' }
   | { readonly type: 'scanner.disable' }
-  | { readonly type: 'telemetry.transaction'; readonly txId: string; readonly outcome: Outcome; readonly paid: Minor };
+  | { readonly type: 'telemetry.transaction'; readonly txId: string; readonly outcome: Outcome; readonly paid: Minor }
+  /** `paymentCode` lives in memory only, for the wallet gateway; it is never journaled or logged. */
+  | { readonly type: 'card.authorize'; readonly tender: ElectronicTender; readonly txId: string; readonly amount: Minor; readonly paymentCode?: string }
+  | { readonly type: 'card.commit'; readonly tender: ElectronicTender; readonly txId: string }
+  | { readonly type: 'card.void'; readonly tender: ElectronicTender; readonly txId: string }
+  | { readonly type: 'biller.cancel'; readonly txId: string };
 
 export interface Transition {
   readonly state: FsmState;

@@ -147,6 +147,9 @@ describe('a whole 3-note cash transaction', () => {
       closedSeq,
       openedWallMs: t0,
       closedWallMs: closedAt,
+      tender: null,
+      cardType: null,
+      last4: null,
     });
     expect(j.cashbox()).toEqual([{ currency: 'CNY', value: 30_000, count: 3 }]);
     expect(j.totals()).toEqual([{ outcome: 'paid', currency: 'CNY', count: 1, paid: 30_000, surplus: 5_000 }]);

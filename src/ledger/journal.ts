@@ -66,6 +66,9 @@ interface RawTransaction {
   closed_seq: number | null;
   opened_wall_ms: number;
   closed_wall_ms: number | null;
+  tender: 'card' | 'wallet' | null;
+  card_type: string | null;
+  last4: string | null;
 }
 
 function toEvent(r: RawEvent): StoredEvent {
@@ -115,6 +118,9 @@ function toTransaction(r: RawTransaction): TransactionRow {
     closedSeq: r.closed_seq,
     openedWallMs: r.opened_wall_ms,
     closedWallMs: r.closed_wall_ms,
+    tender: r.tender,
+    cardType: r.card_type,
+    last4: r.last4,
   };
 }
 
@@ -194,9 +200,10 @@ export class Journal {
 
   /**
    * Opens (creating if absent) the journal at `path`. An existing file is first inspected read-only and
-   * refused untouched when it is not SQLite or fails quick_check (KIOSK_E_JOURNAL_CORRUPT), belongs to
+   * refused untouched when it is not SQLite or fails the check (KIOSK_E_JOURNAL_CORRUPT), belongs to
    * something else (KIOSK_E_JOURNAL_FOREIGN) or has a newer schema (KIOSK_E_JOURNAL_VERSION).
-   * Projections are persistent: opening never replays events.
+   * Projections are persistent: opening never replays events. The check is a full quick_check unless the
+   * file is exactly as a clean close() left it (clean-close.ts); then header, schema and newest event only.
    */
   static open(opts: JournalOptions): Journal {
     const path = resolve(opts.path);

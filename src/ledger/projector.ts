@@ -20,6 +20,8 @@ interface Statements {
   readonly txReceipt: SqliteStatement;
   readonly txLatePost: SqliteStatement;
   readonly noteAdd: SqliteStatement;
+  readonly txAuthorised: SqliteStatement;
+  readonly txVoided: SqliteStatement;
   readonly cashReset: SqliteStatement;
   readonly notesReset: SqliteStatement;
   readonly collectionInsert: SqliteStatement;
@@ -59,6 +61,8 @@ function statements(db: SqliteDatabase, t: ProjectionTables): Statements {
       `UPDATE ${tx} SET state = 'closed', outcome = ?, closed_seq = ?, closed_wall_ms = ? WHERE tx_id = ? AND state <> 'closed'`,
     ),
     txReceipt: db.prepare(`UPDATE ${tx} SET receipt_printed = ? WHERE tx_id = ?`),
+    txAuthorised: db.prepare(`UPDATE ${tx} SET tender = ?, card_type = ?, last4 = ?, paid = ? WHERE tx_id = ? AND state = 'open'`),
+    txVoided: db.prepare(`UPDATE ${tx} SET paid = 0 WHERE tx_id = ? AND state <> 'closed'`),
     noteAdd: db.prepare(
       `INSERT INTO ${tableName(t, 'cashbox_notes')} (currency, value, count) VALUES (?, ?, 1)
        ON CONFLICT (currency, value) DO UPDATE SET count = count + 1`,
@@ -150,6 +154,19 @@ export function project(
       if (s.txClose.run(record.outcome, at.seq, at.wallMs, record.txId).changes === 0) {
         throw refuse(record, 'no unclosed transaction');
       }
+      return;
+    case 'tx.authorised':
+      requireMinor(record, 'amount', record.amount);
+      if (s.txAuthorised.run(record.tender, record.cardType, record.last4, record.amount, record.txId).changes === 0) throw refuse(record, 'no open transaction');
+      return;
+    case 'tx.voided':
+      // A successful reversal means no money was taken after all.
+      if (record.ok) s.txVoided.run(record.txId);
+      return;
+    case 'tx.auth-intent':
+    case 'tx.auth-failed':
+    case 'tx.booked':
+    case 'tx.unposted':
       return;
     case 'cash.collected':
       requireMinor(record, 'total', record.total);

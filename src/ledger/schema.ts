@@ -69,6 +69,10 @@ CREATE TABLE ${s}.${p}transactions (
   closed_seq INTEGER${fk},
   opened_wall_ms INTEGER NOT NULL,
   closed_wall_ms INTEGER,
+  -- NULL: cash. Card and wallet keep the card type and last four digits only.
+  tender TEXT CHECK (tender IN ('card', 'wallet')),
+  card_type TEXT,
+  last4 TEXT CHECK (last4 IS NULL OR length(last4) = 4),
   CHECK ((state = 'closed') = (outcome IS NOT NULL))
 ) STRICT;
 -- Recovery reads only the unclosed transactions: this partial index stays tiny however long the journal.

@@ -56,6 +56,10 @@ export interface TransactionRow {
   readonly closedSeq: number | null;
   readonly openedWallMs: number;
   readonly closedWallMs: number | null;
+  /** null: cash. */
+  readonly tender: 'card' | 'wallet' | null;
+  readonly cardType: string | null;
+  readonly last4: string | null;
 }
 
 /** Cash in the cash box since the current period began, per currency. */

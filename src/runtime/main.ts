@@ -7,21 +7,24 @@ import { CONFIG_EXIT_CODE, formatConfigIssues, loadConfig, type LoadedConfig } f
 import { isKioskError, toKioskError } from '../errors/index.js';
 import { systemClock, systemTimers } from '../hal/index.js';
 import { createRuntime, type Runtime } from './compose.js';
+import { DEFAULT_CONTROL_SOCKET, startControlSocket, type ControlSocket } from './control-socket.js';
 import { buildDevices } from './devices.js';
 import { createLogger } from './logger.js';
+import { createNotifier, startWatchdog, watchdogPeriodMs, type Watchdog } from './sd-notify.js';
 
 /** EX_DATAERR: the journal is corrupt, foreign or newer; systemd must not restart-loop on it. */
 const JOURNAL_EXIT_CODE = 65;
 const JOURNAL_REFUSED: ReadonlySet<string> = new Set(['KIOSK_E_JOURNAL_CORRUPT', 'KIOSK_E_JOURNAL_FOREIGN', 'KIOSK_E_JOURNAL_VERSION', 'KIOSK_E_JOURNAL_OPEN']);
 
-const USAGE = `usage: kioskd [--config-dir DIR] [--profile NAME]
+const USAGE = `usage: kioskd [--config-dir DIR] [--profile NAME] [--control-socket PATH]
 
 Runs the kiosk service. Configuration: DIR/default.json, then DIR/profiles/NAME.json, then the runtime
-settings file. Exit codes: 0 clean stop, 1 runtime failure, 65 journal refused (corrupt, foreign or
+settings file. The control socket (kioskctl) defaults to $KIOSKD_CONTROL_SOCKET, else
+${DEFAULT_CONTROL_SOCKET}. Exit codes: 0 clean stop, 1 runtime failure, 65 journal refused (corrupt, foreign or
 newer; the file is never modified), 78 invalid configuration.`;
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { 'config-dir': { type: 'string' }, profile: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  const { values } = parseArgs({ options: { 'config-dir': { type: 'string' }, profile: { type: 'string' }, 'control-socket': { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help) { process.stdout.write(`${USAGE}\n`); return 0; }
   let loaded: LoadedConfig;
   try {
@@ -53,13 +56,33 @@ async function main(): Promise<number> {
     logger.fatal({ code: e.code }, 'kioskd failed to start');
     return 1;
   }
+  let control: ControlSocket | undefined;
+  const socketPath = values['control-socket'] ?? (process.env['KIOSKD_CONTROL_SOCKET'] || DEFAULT_CONTROL_SOCKET);
+  try {
+    control = await startControlSocket({ path: socketPath, kiosk: runtime.kiosk, logger: logger.child({ module: 'control' }) });
+  } catch (err) {
+    // Customers do not need kioskctl: serve them anyway, and say why the engineer's tool cannot connect.
+    logger.error({ path: socketPath, err: toKioskError(err).message }, 'control socket not available');
+  }
+  // Config loaded, journal open, recovery done: ready, whether in or out of service.
+  const notifier = await createNotifier({ logger });
+  notifier.ready(`serving: ${runtime.kiosk.serviceState().service}`);
+  const period = watchdogPeriodMs();
+  const c = config;
+  const watchdog: Watchdog | undefined = period === undefined ? undefined : startWatchdog({
+    notifier, kiosk: runtime.kiosk, clock: systemClock, timers: systemTimers, logger, periodMs: period,
+    maxStateMs: c.transaction.customerTimeoutMs + c.transaction.moreTimePromptMs + (c.billing.retries + 1) * c.billing.timeoutMs + 120_000,
+  });
   logger.info({ service: runtime.kiosk.serviceState() }, 'ready');
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => { logger.info({ signal }, 'stopping: bringing the open transaction to rest'); resolve(); };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+  notifier.stopping();
+  await control?.close();
   await runtime.shutdown();
+  watchdog?.stop();
   return 0;
 }
 

@@ -29,6 +29,10 @@ export const CATALOGUE: Readonly<Record<Locale, Readonly<Record<ScreenId, Entry>
     'collect-collector': (p) => ['Cash collected', `${money(p, 'total')} ${String(p.notes ?? 0)} notes`, 'Scan collector badge'],
     'collect-seal': () => ['Scan the bag seal'],
     'collect-done': () => ['Collection recorded', 'Slip printed', 'Close the door'],
+    'card-wait': (p) => [`Due ${money(p, 'due')}`, String(p.text ?? 'Present your card'), 'on the card reader'],
+    'wallet-wait': (p) => [`Due ${money(p, 'due')}`, String(p.text ?? 'Paying with wallet'), 'Please wait'],
+    'card-declined': () => ['Payment declined', 'No money was taken', 'Try another way'],
+    'card-reversing': () => ['Cancelling payment', 'Please wait'],
   },
   'zh-CN': {
     'welcome': () => ['欢迎使用', '请扫描账单条码'],
@@ -47,6 +51,10 @@ export const CATALOGUE: Readonly<Record<Locale, Readonly<Record<ScreenId, Entry>
     'collect-collector': (p) => ['已清机', `${money(p, 'total')}元`, `${String(p.notes ?? 0)}张`, '请扫清机员工牌'],
     'collect-seal': () => ['请扫封包条码'],
     'collect-done': () => ['清机已记录', '凭条已打印', '请关好机门'],
+    'card-wait': (p) => [`应缴${money(p, 'due')}`, String(p.text ?? '请刷卡或插卡'), '按密码键盘提示操作'],
+    'wallet-wait': (p) => [`应缴${money(p, 'due')}`, String(p.text ?? '正在扫码支付'), '请稍候'],
+    'card-declined': () => ['支付未成功', '未收取任何款项', '请换其他方式'],
+    'card-reversing': () => ['正在撤销支付', '请稍候'],
   },
 };
 
