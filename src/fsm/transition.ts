@@ -21,7 +21,7 @@ function billScreen(tx: OpenTx): Screen['params'] {
   const { bill } = tx;
   return {
     biller: bill.billerName, account: maskAccount(bill.account), period: bill.period, due: bill.due, currency: bill.currency,
-    tenders: [tx.tenders.cash ? 'cash' : '', tx.tenders.card ? 'card' : ''].filter(Boolean).join(','),
+    tenders: [tx.tenders.cash ? 'cash' : '', tx.tenders.card ? 'card' : '', tx.tenders.wallet ? 'wallet' : ''].filter(Boolean).join(','),
   };
 }
 

@@ -10,6 +10,7 @@ export function createBillerPort(gateway: BillerGateway, directory: BillerDirect
     post: ({ txId, bill, amount, partial }) => gateway.post({
       txId, billRef: bill.billRef, billerId: bill.billerId, account: bill.account, amount, currency: bill.currency, partial,
     }),
+    cancel: (txId) => gateway.cancel(txId),
     settlement: (from, to) => gateway.settlement(from, to),
   };
 }

@@ -2,12 +2,12 @@ import type { Logger } from 'pino';
 import { KioskError, toKioskError, type ErrorCode } from '../errors/index.js';
 import {
   initialState, transition,
-  type BillInfo, type FsmConfig, type FsmEffect, type FsmEvent, type FsmState, type JournalRecord, type Outcome, type Screen, type TimerName,
+  type BillInfo, type ElectronicTender, type OpenTx, type FsmConfig, type FsmEffect, type FsmEvent, type FsmState, type JournalRecord, type Outcome, type Screen, type TimerName,
 } from '../fsm/index.js';
 import {
   isUsable, TypedEmitter,
   type BillValidator, type Clock, type Device, type DeviceEvents, type DeviceStatus, type Display, type DisplayFrame, type NoteCredit,
-  type Panel, type PrintDocument, type PrintResult, type ReceiptPrinter, type Scanner, type TimerHandle, type Timers,
+  type CardPayment, type Panel, type PrintDocument, type PrintResult, type ReceiptPrinter, type Scanner, type TimerHandle, type Timers,
 } from '../hal/index.js';
 import type { CollectionRow, Journal, SqliteDatabase, StoredEvent } from '../ledger/index.js';
 import type { Minor } from '../money/index.js';
@@ -21,18 +21,29 @@ import type { Locale } from './screens/catalogue.js';
 import { renderScreen } from './screens/render.js';
 import { computeService } from './service.js';
 
+/** A customer-presented wallet code: 18 digits (WeChat Pay 10–15, Alipay 25–30, UnionPay 62). */
+export function isPaymentCode(s: string): boolean {
+  return /^(1[0-5]|2[5-9]|30|62)\d{16}$/.test(s);
+}
+
 export interface KioskDevices {
   readonly billValidator: BillValidator;
   readonly scanner: Scanner;
   readonly receiptPrinter: ReceiptPrinter;
   readonly display: Display;
   readonly panel: Panel;
+  /** The card module (ZVT…), when the terminal has one. */
+  readonly cardPayment?: CardPayment;
+  /** The wallet gateway for customer-presented payment codes, when configured. */
+  readonly wallet?: CardPayment;
 }
 
 /** The biller as the runtime needs it; errors are KioskErrors whose codes decide the FSM event. */
 export interface BillerPort {
   lookup(code: string): Promise<BillInfo>;
   post(req: { readonly txId: string; readonly bill: BillInfo; readonly amount: Minor; readonly partial: boolean }): Promise<{ readonly billerRef: string }>;
+  /** Takes a posting back (same idempotency key) when the card could not be booked after all. */
+  cancel?(txId: string): Promise<{ readonly cancelled: boolean }>;
   /** The biller's own totals for [fromWallMs, toWallMs), for the daily settlement (optional). */
   settlement?(fromWallMs: number, toWallMs: number): Promise<{ readonly count: number; readonly total: Minor }>;
 }
@@ -147,7 +158,8 @@ export class Kiosk {
     const { devices, logger } = this.o;
     this.setService('recovering');
     this.wireDevices();
-    for (const [name, dev] of Object.entries(devices) as [string, Device<DeviceEvents>][]) {
+    for (const [name, dev] of Object.entries(devices) as [string, Device<DeviceEvents> | undefined][]) {
+      if (!dev) continue;
       try {
         await dev.open();
       } catch (err) {
@@ -160,6 +172,8 @@ export class Kiosk {
     await this.recover();
     await this.safe('scanner', () => devices.scanner.enable());
     await this.safe('panel', () => devices.panel.enable());
+    if (devices.cardPayment) await this.safe('cardPayment', () => devices.cardPayment!.enable());
+    if (devices.wallet) await this.safe('wallet', () => devices.wallet!.enable());
     this.setService('in-service');
     this.syncService();
     // In idle, the message timer's expiry is what draws the welcome screen.
@@ -208,7 +222,7 @@ export class Kiosk {
     this.timers.cancelAll();
     await this.settle();
     for (const off of this.unsubscribe.splice(0)) off();
-    for (const dev of Object.values(this.o.devices) as Device<DeviceEvents>[]) await this.safe(dev.id, () => dev.close());
+    for (const dev of Object.values(this.o.devices) as (Device<DeviceEvents> | undefined)[]) if (dev) await this.safe(dev.id, () => dev.close());
     this.setService('stopped');
   }
 
@@ -393,7 +407,70 @@ export class Kiosk {
       case 'telemetry.transaction':
         this.emitter.emit('transaction', { txId: effect.txId, outcome: effect.outcome, paid: effect.paid });
         return;
+      case 'card.authorize': {
+        const dev = this.tenderDevice(effect.tender);
+        this.track(effect.tender, async () => {
+          try {
+            if (!dev) throw new KioskError('KIOSK_E_DEVICE_OFFLINE', `no ${effect.tender} device`);
+            const r = await dev.authorize({
+              amount: effect.amount, currency: this.o.settings.fsm.currency, ref: effect.txId,
+              ...(effect.paymentCode !== undefined ? { paymentCode: effect.paymentCode } : {}),
+            });
+            this.dispatch({
+              type: 'auth.result', txId: effect.txId, outcome: r.outcome,
+              ...(r.cardType !== undefined ? { cardType: r.cardType } : {}), ...(r.last4 !== undefined ? { last4: r.last4 } : {}),
+              ...(r.authCode !== undefined ? { authCode: r.authCode } : {}), ...(r.reason !== undefined ? { reason: r.reason } : {}),
+            });
+          } catch (err) {
+            // A lost answer is not a decline: the FSM treats `unknown` by reversing.
+            this.dispatch({ type: 'auth.result', txId: effect.txId, outcome: 'unknown', reason: toKioskError(err).code });
+          }
+        });
+        return;
+      }
+      case 'card.commit': {
+        const dev = this.tenderDevice(effect.tender);
+        this.track(effect.tender, async () => {
+          try {
+            if (!dev) throw new KioskError('KIOSK_E_DEVICE_OFFLINE', `no ${effect.tender} device`);
+            await dev.commit(effect.txId);
+            this.dispatch({ type: 'commit.result', txId: effect.txId, ok: true });
+          } catch (err) {
+            this.dispatch({ type: 'commit.result', txId: effect.txId, ok: false, code: toKioskError(err).code });
+          }
+        });
+        return;
+      }
+      case 'card.void': {
+        const dev = this.tenderDevice(effect.tender);
+        this.track(effect.tender, async () => {
+          try {
+            if (!dev) throw new KioskError('KIOSK_E_DEVICE_OFFLINE', `no ${effect.tender} device`);
+            await dev.void(effect.txId);
+            // While authorising, a void is the customer's abort: the pending authorisation answers it.
+            if (this.fsm.name !== 'authorising') this.dispatch({ type: 'void.result', txId: effect.txId, ok: true });
+          } catch (err) {
+            if (this.fsm.name !== 'authorising') this.dispatch({ type: 'void.result', txId: effect.txId, ok: false, code: toKioskError(err).code });
+          }
+        });
+        return;
+      }
+      case 'biller.cancel':
+        this.track('biller', async () => {
+          try {
+            if (!biller.cancel) throw new KioskError('KIOSK_E_BILLER_UNAVAILABLE', 'the biller client cannot cancel postings');
+            const r = await biller.cancel(effect.txId);
+            this.dispatch({ type: 'unpost.result', txId: effect.txId, ok: r.cancelled });
+          } catch (err) {
+            this.dispatch({ type: 'unpost.result', txId: effect.txId, ok: false, code: toKioskError(err).code });
+          }
+        });
+        return;
     }
+  }
+
+  private tenderDevice(t: ElectronicTender): CardPayment | undefined {
+    return t === 'card' ? this.o.devices.cardPayment : this.o.devices.wallet;
   }
 
   /** Prints a transaction's receipt from its journal row; true only when the printer says it printed. */
@@ -493,6 +570,11 @@ export class Kiosk {
       v.on('counters', (c) => guard('counters', () => this.track('billValidator', () => this.checkCounters(c.stacked)))),
       devices.scanner.on('scan', (s) => guard('scan', () => {
         if (this.flags.doorOpen && this.attesting) { this.attestScan(s.data); return; }
+        if (this.fsm.name === 'bill-shown') {
+          // On the bill screen a scan can only be a wallet payment code; it goes to the FSM, never to a log.
+          if (isPaymentCode(s.data)) this.dispatch({ type: 'wallet.code', code: s.data });
+          return;
+        }
         if (this.fsm.name !== 'idle' && this.fsm.name !== 'done') return;
         const { tenders } = computeService(this.serviceInputs());
         this.dispatch({ type: 'scanned', code: s.data, txId: this.o.newTxId(), tenders });
@@ -503,8 +585,15 @@ export class Kiosk {
       })),
       devices.panel.on('door', (d) => guard('door', () => { this.flags.doorOpen = d.open; this.syncService(); })),
     );
-    for (const [name, dev] of Object.entries(devices) as [string, Device<DeviceEvents>][]) {
-      this.unsubscribe.push(dev.on('status', (s) => guard('status', () => this.onDeviceStatus(name, s))));
+    for (const [name, dev] of Object.entries(devices) as [string, Device<DeviceEvents> | undefined][]) {
+      if (dev) this.unsubscribe.push(dev.on('status', (s) => guard('status', () => this.onDeviceStatus(name, s))));
+    }
+    for (const dev of [devices.cardPayment, devices.wallet]) {
+      if (!dev) continue;
+      this.unsubscribe.push(dev.on('intermediate', (i) => guard('intermediate', () => {
+        const f = this.fsm;
+        if (f.name === 'authorising') this.showScreen({ id: f.tx.tender === 'wallet' ? 'wallet-wait' : 'card-wait', params: { due: f.tx.bill.due, currency: f.tx.bill.currency, text: i.text } });
+      })));
     }
   }
 
@@ -588,6 +677,12 @@ export class Kiosk {
     for (const row of this.o.journal.openTransactions()) {
       const tx = { txId: row.txId, tenders: { cash: true, card: false }, bill: billOf(row), paid: row.paid, notes: row.notes, accepting: 0 };
       this.o.logger.warn({ txId: row.txId, state: row.state, paid: row.paid }, 'recovering an open transaction');
+      const history = this.o.journal.events({ txId: row.txId }).map((e) => e.record);
+      const intent = history.find((r) => r.type === 'tx.auth-intent');
+      if (intent?.type === 'tx.auth-intent') {
+        await this.recoverElectronic({ ...tx, tender: intent.tender, paid: row.paid || intent.amount }, history);
+        continue;
+      }
       if (row.paid === 0 && row.state === 'open') {
         this.append([{ type: 'tx.closed', txId: row.txId, outcome: 'cancelled', paid: 0, surplus: 0 }]);
         continue;
@@ -599,6 +694,69 @@ export class Kiosk {
     }
     this.fsm = initialState;
   }
+
+  /**
+   * Finishes a card or wallet transaction a previous run left open, from the last step its journal shows:
+   * an authorisation whose answer was lost is asked for again (queryLastResult) and reversed unless it is
+   * known approved; an approved one is posted (same idempotency key) and booked; a failed booking is
+   * unposted at the biller; a pending reversal is sent again. The FSM drives each step as in normal service.
+   */
+  private async recoverElectronic(tx: OpenTx & { tender: ElectronicTender }, history: readonly JournalRecord[]): Promise<void> {
+    const step = electronicStep(history);
+    const dev = this.tenderDevice(tx.tender);
+    switch (step) {
+      case 'authorising': {
+        this.fsm = { name: 'authorising', tx, cancelling: true };
+        let outcome: 'approved' | 'unknown' = 'unknown';
+        try {
+          const r = await dev?.queryLastResult(tx.txId);
+          if (r?.outcome === 'approved' && r.amount === tx.bill.due) outcome = 'approved';
+        } catch (err) {
+          this.o.logger.warn({ txId: tx.txId, code: toKioskError(err).code }, 'last result unknown; reversing');
+        }
+        // `cancelling`: an approval found now is reversed, never booked — the customer walked away long ago.
+        this.dispatch({ type: 'auth.result', txId: tx.txId, outcome });
+        break;
+      }
+      case 'posting':
+        // Write-ahead as in service: the intent to post is journaled before the biller is asked.
+        if (!history.some((r) => r.type === 'tx.post-intent')) this.append([{ type: 'tx.post-intent', txId: tx.txId, amount: tx.paid, partial: false }]);
+        this.fsm = { name: 'posting', tx, outcomeIfPosted: 'paid' };
+        this.run({ type: 'biller.post', txId: tx.txId, amount: tx.paid, partial: false });
+        break;
+      case 'committing': this.fsm = { name: 'committing', tx }; this.run({ type: 'card.commit', tender: tx.tender, txId: tx.txId }); break;
+      case 'unposting': this.fsm = { name: 'unposting', tx }; this.run({ type: 'biller.cancel', txId: tx.txId }); break;
+      case 'voiding': this.fsm = { name: 'voiding', tx }; this.run({ type: 'card.void', tender: tx.tender, txId: tx.txId }); break;
+      case 'closing': {
+        const booked = history.some((r) => r.type === 'tx.booked' && r.ok);
+        const voided = history.some((r) => r.type === 'tx.voided' && r.ok);
+        const outcome = booked ? 'paid' : voided || !history.some((r) => r.type === 'tx.authorised') ? 'cancelled' : 'needs-refund';
+        this.append([{ type: 'tx.closed', txId: tx.txId, outcome, paid: outcome === 'cancelled' ? 0 : tx.paid, surplus: 0 }]);
+        break;
+      }
+    }
+    await this.settle();
+  }
+}
+
+/** The last step an electronic transaction reached, from its journal history. */
+type ElectronicStep = 'authorising' | 'posting' | 'committing' | 'unposting' | 'voiding' | 'closing';
+
+export function electronicStep(history: readonly JournalRecord[]): ElectronicStep {
+  let step: ElectronicStep = 'authorising';
+  for (const r of history) {
+    switch (r.type) {
+      case 'tx.authorised': step = 'posting'; break;
+      case 'tx.auth-failed': step = r.outcome === 'timeout' || r.outcome === 'unknown' ? 'voiding' : 'closing'; break;
+      case 'tx.posted': step = 'committing'; break;
+      case 'tx.post-failed': step = 'voiding'; break;
+      case 'tx.booked': step = r.ok ? 'closing' : 'unposting'; break;
+      case 'tx.unposted': step = r.ok ? 'voiding' : 'closing'; break;
+      case 'tx.voided': step = 'closing'; break;
+      default: break;
+    }
+  }
+  return step;
 }
 
 /** [start, end) of a local calendar day `YYYY-MM-DD` in ms since the epoch (the board's time zone). */

@@ -25,7 +25,12 @@ const why = (role: string, s: DeviceStatus | undefined): string => `${role}-${s?
  * (every money-taking transaction gets a receipt) and at least one tender.
  */
 export function computeService(i: ServiceInputs): ServiceView {
-  const tenders: Tenders = { cash: usable(i.devices['billValidator']) && !i.journalFailed, card: false };
+  const ok = !i.journalFailed;
+  const tenders: Tenders = {
+    cash: usable(i.devices['billValidator']) && ok,
+    card: usable(i.devices['cardPayment']) && ok,
+    wallet: usable(i.devices['wallet']) && ok,
+  };
   const reasons: string[] = [];
   if (i.shuttingDown) reasons.push('shutting-down');
   if (i.journalFailed) reasons.push('journal-failure');
@@ -33,6 +38,6 @@ export function computeService(i: ServiceInputs): ServiceView {
   if (i.operatorOut) reasons.push('operator');
   if (!usable(i.devices['receiptPrinter'])) reasons.push(why('receiptPrinter', i.devices['receiptPrinter']));
   if (!usable(i.devices['scanner'])) reasons.push(why('scanner', i.devices['scanner']));
-  if (!tenders.cash && !tenders.card) reasons.push(i.journalFailed ? 'no-tender' : why('billValidator', i.devices['billValidator']));
+  if (!tenders.cash && !tenders.card && !tenders.wallet) reasons.push(i.journalFailed ? 'no-tender' : why('billValidator', i.devices['billValidator']));
   return { tenders, reasons };
 }

@@ -3,7 +3,7 @@ import { KioskError } from '../errors/index.js';
 import type { JournalRecord, Outcome } from '../fsm/types.js';
 import type { Clock } from '../hal/clock.js';
 import type { Journal, SqliteDatabase, SqliteStatement } from '../ledger/index.js';
-import { encodeEnvelope, isDurableClass, makeEnvelope, type DurableClass, type Envelope, type JsonObject } from './envelope.js';
+import { DURABLE_CLASSES, encodeEnvelope, isDurableClass, makeEnvelope, type DurableClass, type Envelope, type JsonObject } from './envelope.js';
 import { terminalTopics, type TerminalTopics, type TopicIdentity } from './topics.js';
 
 /*
@@ -34,7 +34,23 @@ export interface OutboxOptions extends TopicIdentity {
   readonly clock: Clock;
   /** Message ids; random UUIDs by default. */
   readonly newId?: () => string;
+  /**
+   * Rows per class at which the outbox reports itself full. Nothing is ever dropped: past the bound rows
+   * are still stored; `full()` tells the runtime to stop taking customers and an alarm is raised.
+   */
+  readonly maxRows?: Partial<Record<DurableClass, number>>;
 }
+
+/** Which classes are at their bound; emitted on every change of `full()`. */
+export interface OutboxFullState {
+  readonly full: boolean;
+  readonly classes: readonly DurableClass[];
+  readonly depth: OutboxDepth;
+}
+
+/** Classes drained first, ahead of any backlog of the others (within the publisher's in-flight window). */
+export const PRIORITY_CLASSES: readonly DurableClass[] = ['alarm'];
+export type OutboxLane = 'priority' | 'bulk';
 
 export interface OutboxMessage<D extends JsonObject = JsonObject> {
   readonly class: DurableClass;
@@ -81,19 +97,48 @@ export class Outbox {
   // Statements are bound to a connection: cache them per handle (normally there is just one).
   private readonly writers = new WeakMap<SqliteDatabase, WriteStatements>();
   private readonly selectAfter: SqliteStatement;
+  private readonly selectPriority: SqliteStatement;
+  private readonly selectBulk: SqliteStatement;
   private readonly deleteRow: SqliteStatement;
+  private readonly rowExists: SqliteStatement;
   private readonly countByClass: SqliteStatement;
-  private readonly countAll: SqliteStatement;
+  private readonly lastPaid: SqliteStatement;
+  private readonly deleteMany: (ids: readonly number[]) => void;
   private readonly listeners = new Set<() => void>();
+  private readonly fullListeners = new Set<(s: OutboxFullState) => void>();
   private notifyQueued = false;
+  /*
+   * Depth is kept in memory: counting 50,000 rows on every PUBACK would cost more than the publish. Rows
+   * enqueued inside a caller's transaction are counted once that transaction is over and the row still
+   * exists (a rollback takes it away again); acks subtract at once.
+   */
+  private readonly counts: Record<DurableClass, number> = { transaction: 0, alarm: 0, collection: 0 };
+  private readonly unverified = new Map<number, DurableClass>();
+  /** Rows PUBACKed whose DELETE is batched into the next `flushAcks()`. */
+  private readonly acked = new Set<number>();
+  private wasFull = false;
 
-  private constructor(db: SqliteDatabase, private readonly o: OutboxOptions) {
+  private constructor(private readonly db: SqliteDatabase, private readonly o: OutboxOptions) {
     this.topics = terminalTopics(o);
     this.newId = o.newId ?? randomUUID;
-    this.selectAfter = db.prepare('SELECT row_id, class, seq, msg_id, topic, payload FROM outbox WHERE row_id > ? ORDER BY row_id LIMIT ?');
-    this.deleteRow = db.prepare('DELETE FROM outbox WHERE row_id = ?');
+    const cols = 'row_id, class, seq, msg_id, topic, payload';
+    const prio = PRIORITY_CLASSES.map((c) => `'${c}'`).join(', ');
+    this.selectAfter = db.prepare(`SELECT ${cols} FROM outbox WHERE row_id > ? ORDER BY row_id LIMIT ?`);
+    this.selectPriority = db.prepare(`SELECT ${cols} FROM outbox WHERE class IN (${prio}) AND row_id > ? ORDER BY row_id LIMIT ?`);
+    this.selectBulk = db.prepare(`SELECT ${cols} FROM outbox WHERE class NOT IN (${prio}) AND row_id > ? ORDER BY row_id LIMIT ?`);
+    this.deleteRow = db.prepare('DELETE FROM outbox WHERE row_id = ? RETURNING class');
+    this.rowExists = db.prepare('SELECT 1 FROM outbox WHERE row_id = ?').pluck();
     this.countByClass = db.prepare('SELECT class, count(*) AS n FROM outbox GROUP BY class');
-    this.countAll = db.prepare('SELECT count(*) FROM outbox').pluck();
+    this.lastPaid = db.prepare("SELECT max(closed_wall_ms) FROM transactions WHERE state = 'closed' AND outcome IN ('paid', 'paid-partially')").pluck();
+    const del = db.prepare('DELETE FROM outbox WHERE row_id = ?');
+    this.deleteMany = db.transaction((ids: readonly number[]) => { for (const id of ids) del.run(id); });
+    for (const r of this.countByClass.all() as { class: string; n: number }[]) if (isDurableClass(r.class)) this.counts[r.class] = r.n;
+    this.wasFull = this.fullClasses().length > 0;
+  }
+
+  /** The connection the outbox writes through (the journal's): for tables that must commit with it. */
+  get database(): SqliteDatabase {
+    return this.db;
   }
 
   /** Creates the outbox tables if absent (one SQL transaction) and binds to the handle. */
@@ -124,8 +169,18 @@ export class Outbox {
   enqueue<D extends JsonObject>(db: SqliteDatabase, msg: OutboxMessage<D>): OutboxRow {
     if (!isDurableClass(msg.class)) throw new KioskError('KIOSK_E_INTERNAL', `not a durable telemetry class: ${String(msg.class)}`);
     const row = this.writer(db).enqueue(msg);
+    this.unverified.set(row.rowId, msg.class);
     this.scheduleNotify();
     return row;
+  }
+
+  /** Rows of one lane after `afterRowId`, oldest first: the priority classes, or every other class. */
+  peekLane(lane: OutboxLane, limit: number, afterRowId = 0): OutboxRow[] {
+    if (!Number.isSafeInteger(limit) || limit < 0 || !Number.isSafeInteger(afterRowId)) {
+      throw new KioskError('KIOSK_E_INTERNAL', 'peek limit and cursor must be integers');
+    }
+    const stmt = lane === 'priority' ? this.selectPriority : this.selectBulk;
+    return this.unacked((stmt.all(afterRowId, limit) as RawRow[]).map(toRow));
   }
 
   /** Rows in order after `afterRowId` (0: from the oldest), at most `limit`. Peeking changes nothing. */
@@ -133,23 +188,80 @@ export class Outbox {
     if (!Number.isSafeInteger(limit) || limit < 0 || !Number.isSafeInteger(afterRowId)) {
       throw new KioskError('KIOSK_E_INTERNAL', 'peek limit and cursor must be integers');
     }
-    return (this.selectAfter.all(afterRowId, limit) as RawRow[]).map(toRow);
+    return this.unacked((this.selectAfter.all(afterRowId, limit) as RawRow[]).map(toRow));
   }
 
-  /** Deletes a delivered row (call on PUBACK only). False when it was already gone. */
+  /** Deletes a delivered row now (call on PUBACK only). False when it was already gone. */
   ack(rowId: number): boolean {
-    return this.deleteRow.run(rowId).changes === 1;
+    if (this.acked.delete(rowId)) {
+      this.deleteRow.get(rowId);
+      return true;
+    }
+    const gone = this.deleteRow.get(rowId) as { class: string } | undefined;
+    if (gone === undefined) return false;
+    if (isDurableClass(gone.class)) this.forget(rowId, gone.class);
+    this.checkFull();
+    return true;
+  }
+
+  /**
+   * Marks a row delivered (PUBACK) and batches its DELETE into the next `flushAcks()`: one SQL transaction
+   * per drain tick instead of one fsync per PUBACK. Losing a batch in a crash only means a re-publish
+   * with the same id and seq, which consumers drop. The row counts as gone at once.
+   */
+  ackLater(row: Pick<OutboxRow, 'rowId' | 'class'>): void {
+    if (this.acked.has(row.rowId)) return;
+    this.acked.add(row.rowId);
+    this.forget(row.rowId, row.class);
+    this.checkFull();
+  }
+
+  /** Deletes every row marked by `ackLater` in one transaction. Returns how many. */
+  flushAcks(): number {
+    if (this.acked.size === 0) return 0;
+    const ids = [...this.acked];
+    this.deleteMany(ids);
+    this.acked.clear();
+    return ids.length;
+  }
+
+  /** Rows acknowledged and not yet deleted (bounded by the publisher's window between flushes). */
+  pendingAcks(): number {
+    return this.acked.size;
   }
 
   depth(): OutboxDepth {
-    const out: Record<DurableClass, number> = { transaction: 0, alarm: 0, collection: 0 };
-    for (const r of this.countByClass.all() as { class: string; n: number }[]) if (isDurableClass(r.class)) out[r.class] = r.n;
-    return out;
+    return this.current();
   }
 
   /** Rows waiting, all classes. */
   size(): number {
-    return Number(this.countAll.get());
+    const c = this.current();
+    return c.transaction + c.alarm + c.collection;
+  }
+
+  /** Classes at or past their bound. */
+  fullClasses(): DurableClass[] {
+    const max = this.o.maxRows ?? {};
+    return DURABLE_CLASSES.filter((c) => max[c] !== undefined && this.counts[c] >= max[c]!);
+  }
+
+  /** True while any class is at its bound: the runtime stops taking customers (nothing is dropped). */
+  full(): boolean {
+    this.settle();
+    return this.fullClasses().length > 0;
+  }
+
+  /** Called on every change of `full()`. Returns the unsubscribe. */
+  onFullChange(fn: (s: OutboxFullState) => void): () => void {
+    this.fullListeners.add(fn);
+    return () => { this.fullListeners.delete(fn); };
+  }
+
+  /** Wall time of the newest paid transaction in the journal's projection, or null. */
+  lastPaidWallMs(): number | null {
+    const v = this.lastPaid.get();
+    return typeof v === 'number' ? v : null;
   }
 
   /**
@@ -197,8 +309,48 @@ export class Outbox {
     this.notifyQueued = true;
     queueMicrotask(() => {
       this.notifyQueued = false;
+      this.settle();
       for (const fn of [...this.listeners]) fn();
     });
+  }
+
+  /** Counts rows enqueued in transactions that are over by now: committed rows exist, rolled back ones do not. */
+  private settle(): void {
+    if (this.unverified.size === 0) return;
+    if (!this.db.open) { this.unverified.clear(); return; }
+    if (this.db.inTransaction) return;
+    for (const [rowId, cls] of this.unverified) if (this.rowExists.get(rowId) !== undefined) this.counts[cls] += 1;
+    this.unverified.clear();
+    this.checkFull();
+  }
+
+  /** The counts as this connection sees them now: inside an open transaction, its own rows included. */
+  private current(): Record<DurableClass, number> {
+    this.settle();
+    const out = { ...this.counts };
+    if (this.unverified.size > 0 && this.db.open) {
+      for (const [rowId, cls] of this.unverified) if (this.rowExists.get(rowId) !== undefined) out[cls] += 1;
+    }
+    return out;
+  }
+
+  private forget(rowId: number, cls: DurableClass): void {
+    // Acked before its enqueue was counted: it never enters the count.
+    if (this.unverified.delete(rowId)) return;
+    this.counts[cls] = Math.max(0, this.counts[cls] - 1);
+  }
+
+  private unacked(rows: OutboxRow[]): OutboxRow[] {
+    return this.acked.size === 0 ? rows : rows.filter((r) => !this.acked.has(r.rowId));
+  }
+
+  private checkFull(): void {
+    const classes = this.fullClasses();
+    const full = classes.length > 0;
+    if (full === this.wasFull) return;
+    this.wasFull = full;
+    const state: OutboxFullState = { full, classes, depth: { ...this.counts } };
+    for (const fn of [...this.fullListeners]) fn(state);
   }
 }
 

@@ -76,7 +76,10 @@ export async function startSimKiosk(opts: SimKioskOptions = {}): Promise<SimKios
     const cashSim = kind === 'fake' ? fakeCash(devices.billValidator) : wireCash(kind, config, cash.path, logger, opts.clock, opts.timers, opts.wireSim);
     const runtime = createRuntime({
       config, logger,
-      devices: { billValidator: cashSim.validator, scanner: devices.scanner, receiptPrinter: devices.receiptPrinter, display: devices.display, panel: devices.panel },
+      devices: {
+        billValidator: cashSim.validator, scanner: devices.scanner, receiptPrinter: devices.receiptPrinter, display: devices.display, panel: devices.panel,
+        ...(config.devices.cardPayment.driver === 'fake' ? { cardPayment: devices.cardPayment } : {}),
+      },
       ...(opts.clock ? { clock: opts.clock } : {}),
       ...(opts.timers ? { timers: opts.timers } : {}),
       ...(opts.newTxId ? { newTxId: opts.newTxId } : {}),

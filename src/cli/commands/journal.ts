@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { toKioskError } from '../../errors/index.js';
 import { systemClock } from '../../hal/index.js';
 import { Journal } from '../../ledger/index.js';
@@ -43,6 +43,76 @@ export function journalTotals(path: string): CommandResult {
       ...cash.map((c) => `cash box: ${c.count} notes, ${formatMinor(c.value, c.currency)} ${c.currency}`),
     ];
     return { code: EXIT.ok, text: lines.join('\n'), json: { totals, cashbox: cash } };
+  } finally {
+    j.close();
+  }
+}
+
+/** CSV columns: identifiers, amounts and outcomes only. Account numbers and bill references never leave. */
+const CSV_COLUMNS = ['seq', 'time', 'type', 'txId', 'billerId', 'period', 'due', 'value', 'amount', 'paid', 'surplus', 'currency', 'outcome', 'partial', 'printed', 'collectionId', 'total', 'notes'] as const;
+
+function csvCell(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  const s = String(v);
+  // Quote anything a spreadsheet could misread; neutralise formula starts (CSV injection).
+  const safe = /^[=+\-@]/.test(s) && !/^-?\d+$/.test(s) ? `'${s}` : s;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+/** `kioskctl journal export --csv [--out FILE]`: every event as one CSV row (RFC 4180), paged through the journal. */
+export function journalExportCsv(path: string, out: string | undefined): CommandResult {
+  const j = openReadOnly(path);
+  if (!(j instanceof Journal)) return j;
+  try {
+    const rows: string[] = [CSV_COLUMNS.join(',')];
+    let after = 0;
+    for (;;) {
+      const page = j.events({ afterSeq: after, limit: 1000 });
+      if (!page.length) break;
+      for (const e of page) {
+        const r = e.record as Record<string, unknown>;
+        const bill = (r['bill'] ?? {}) as Record<string, unknown>;
+        const cell: Record<(typeof CSV_COLUMNS)[number], unknown> = {
+          seq: e.seq, time: new Date(e.wallMs).toISOString(), type: e.type, txId: e.txId,
+          billerId: bill['billerId'], period: bill['period'], due: bill['due'], value: r['value'], amount: r['amount'],
+          paid: r['paid'], surplus: r['surplus'], currency: r['currency'] ?? bill['currency'], outcome: r['outcome'],
+          partial: r['partial'], printed: r['printed'], collectionId: r['collectionId'], total: r['total'], notes: r['notes'],
+        };
+        rows.push(CSV_COLUMNS.map((c) => csvCell(cell[c])).join(','));
+      }
+      after = page[page.length - 1]!.seq;
+    }
+    const csv = `${rows.join('\r\n')}\r\n`;
+    if (out) {
+      try { writeFileSync(out, csv, { mode: 0o640 }); } catch (err) {
+        return { code: EXIT.cantCreate, text: `cannot write ${out}: ${(err as Error).message}`, json: { error: 'cannot-write', path: out } };
+      }
+      return { code: EXIT.ok, text: `${rows.length - 1} events written to ${out}`, json: { rows: rows.length - 1, out } };
+    }
+    return { code: EXIT.ok, text: csv, json: { rows: rows.length - 1, csv } };
+  } finally {
+    j.close();
+  }
+}
+
+/** `kioskctl cash report`: what the journal says is in the cash box now, and the last collections. */
+export function cashReport(path: string): CommandResult {
+  const j = openReadOnly(path);
+  if (!(j instanceof Journal)) return j;
+  try {
+    const notes = j.cashboxNotes();
+    const collections = j.collections(10);
+    const lines = [
+      'in the cash box now:',
+      ...(notes.length ? notes.map((n) => `  ${formatMinor(n.value, n.currency)} ${n.currency} x ${n.count}`) : ['  (empty)']),
+      ...j.cashbox().map((c) => `  total: ${c.count} notes, ${formatMinor(c.value, c.currency)} ${c.currency}`),
+      '', 'last collections:',
+      ...(collections.length ? collections.map((c) => {
+        const cur = c.counts[0]?.currency ?? '';
+        return `  ${new Date(c.wallMs).toISOString()} ${c.collectionId} ${c.notes} notes ${cur ? formatMinor(c.total, cur) : c.total} ${cur} ${c.reason}${c.collectorId ? ` collector=${c.collectorId} seal=${c.sealNumber ?? ''}` : ' NOT ATTESTED'}`;
+      }) : ['  (none)']),
+    ];
+    return { code: EXIT.ok, text: lines.join('\n'), json: { cashbox: notes, totals: j.cashbox(), collections } };
   } finally {
     j.close();
   }

@@ -18,7 +18,8 @@ export interface ReceiptContext {
 export function receiptFor(row: TransactionRow, outcome: Outcome, c: ReceiptContext): PrintDocument {
   return buildReceipt({
     terminalId: c.terminalId, txId: row.txId, billerName: row.billerName, account: maskAccount(row.account), period: row.period,
-    currency: row.currency, due: row.due, paidByTender: { cash: row.paid }, surplus: row.surplus, outcome,
+    currency: row.currency, due: row.due, paidByTender: { [row.tender ?? 'cash']: row.paid }, surplus: row.surplus, outcome,
+    ...(row.last4 !== null ? { card: `${row.cardType ?? row.tender ?? ''} ****${row.last4}`.trim() } : {}),
     time: formatLocalTime(c.wallMs), clockSynced: c.clockSynced, hotline: c.hotline, eReceiptUrl: c.eReceiptBaseUrl, copy: c.copy,
   }, c.locale);
 }

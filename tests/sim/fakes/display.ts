@@ -36,7 +36,7 @@ export function fitsCharset(line: string, charset: DisplayGeometry['charset']): 
  */
 export class FakeDisplay extends FakeDevice<DeviceEvents> implements Display {
   readonly kind = 'display' as const;
-  /** The frames written, in order (the newest HISTORY_LIMIT or more). */
+  /** The frames written, in order (the newest HISTORY_LIMIT). */
   readonly frames: DisplayFrame[] = [];
   private readonly geo: DisplayGeometry;
   private shown: DisplayFrame;

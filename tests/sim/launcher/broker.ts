@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { Aedes } from 'aedes';
 
 export interface EmbeddedBroker {
@@ -11,6 +12,11 @@ export interface EmbeddedBroker {
   stop(): Promise<void>;
   /** Starts again on the same port. */
   start(): Promise<void>;
+  /**
+   * Serves one MQTT connection carried by another transport (a WebSocket stream from the web panel's
+   * `/mqtt`). False, with the stream destroyed, while the broker is down; stop() drops these too.
+   */
+  handleStream(stream: Duplex): boolean;
 }
 
 /**
@@ -22,6 +28,7 @@ export async function startEmbeddedBroker(opts: { host?: string; port?: number }
   let port = opts.port ?? 1883;
   let server: Server | undefined;
   let broker: Aedes | undefined;
+  const streams = new Set<Duplex>();
 
   const start = async (): Promise<void> => {
     if (server) return;
@@ -40,6 +47,8 @@ export async function startEmbeddedBroker(opts: { host?: string; port?: number }
     const s = server; const b = broker;
     server = undefined; broker = undefined;
     if (!s || !b) return;
+    for (const st of streams) st.destroy();
+    streams.clear();
     await new Promise<void>((resolve) => b.close(() => resolve()));
     await new Promise<void>((resolve) => s.close(() => resolve()));
   };
@@ -51,5 +60,12 @@ export async function startEmbeddedBroker(opts: { host?: string; port?: number }
     get url() { return `mqtt://${host}:${port}`; },
     running: () => server !== undefined,
     stop, start,
+    handleStream(stream) {
+      if (!broker) { stream.destroy(); return false; }
+      streams.add(stream);
+      stream.once('close', () => streams.delete(stream));
+      broker.handle(stream);
+      return true;
+    },
   };
 }

@@ -12,6 +12,12 @@ export type Action =
   | { readonly kind: 'receipt' }
   | { readonly kind: 'cashbox' }
   | { readonly kind: 'badge'; readonly code: string }
+  /** Any code held to the scanner (the web panel's wallet codes). */
+  | { readonly kind: 'code'; readonly code: string }
+  /** Jams a note in the validator, or clears the jam (fake validator only). */
+  | { readonly kind: 'jam' }
+  /** A card presented to the card module: how it answers the kiosk's authorization. */
+  | { readonly kind: 'card'; readonly decision: 'approve' | 'decline' }
   | { readonly kind: 'quit' };
 
 /** Note keys follow the CNY series 1, 5, 10, 20, 50, 100 yuan (in fen). */

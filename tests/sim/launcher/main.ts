@@ -12,16 +12,20 @@ import { CONFIG_EXIT_CODE, formatConfigIssues } from '../../../src/config/index.
 import { toKioskError } from '../../../src/errors/index.js';
 import { formatMinor } from '../../../src/money/index.js';
 import { createLogger } from '../../../src/runtime/logger.js';
-import { insertNote, startSimKiosk, type SimKiosk } from '../harness.js';
+import { startControlSocket, type ControlSocket } from '../../../src/runtime/control-socket.js';
+import { startSimKiosk, type SimKiosk } from '../harness.js';
+import { createActionQueue, createActor } from './actions.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker.js';
-import { keyMap, type Action } from './keys.js';
+import { keyMap } from './keys.js';
+import { startWebPanel, type WebPanel } from '../web/server.js';
 import { renderView, type ViewModel } from './view.js';
 
-const USAGE = `usage: npm start -- [--validator fake|ssp|id003] [--broker-port N] [--data-dir DIR] [--fresh] [--lines]
+const USAGE = `usage: npm start -- [--validator fake|ssp|id003] [--broker-port N] [--web-port N] [--data-dir DIR] [--fresh] [--lines]
 
   --validator K    the bill validator: the HAL-level fake (default), or the real SSP (eSSP) or ID-003
                    driver talking its wire protocol to the device simulator over a mock serial port
   --broker-port N  embedded MQTT broker port on 127.0.0.1 (default: config, 1883; 0 = any free port)
+  --web-port N     kiosk panel and fleet dashboard on http://127.0.0.1:N/ (default 8080; 0 = any free port)
   --data-dir DIR   journal, settings and log (default: var/sim)
   --fresh          start with an empty journal
   --lines          plain line output even on a terminal`;
@@ -29,7 +33,7 @@ const USAGE = `usage: npm start -- [--validator fake|ssp|id003] [--broker-port N
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
-      'broker-port': { type: 'string' }, 'data-dir': { type: 'string' }, fresh: { type: 'boolean' },
+      'broker-port': { type: 'string' }, 'web-port': { type: 'string' }, 'data-dir': { type: 'string' }, fresh: { type: 'boolean' },
       lines: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, validator: { type: 'string' },
     },
   });
@@ -132,45 +136,16 @@ async function main(): Promise<number> {
     redraw();
   });
 
-  const act = async (a: Action): Promise<void> => {
-    switch (a.kind) {
-      case 'scan': event(`scan: ${a.sample.label}`); sim.devices.scanner.scan(a.sample.code); return;
-      case 'note': {
-        event(`insert ${formatMinor(a.value, currency)}`);
-        const r = await insertNote(sim, a.value);
-        if (r !== 'escrow') event(`note ${formatMinor(a.value, currency)} not taken: ${r}`);
-        return;
-      }
-      case 'button': sim.devices.panel.press(a.button); return;
-      case 'door': sim.devices.panel.setDoor(!sim.devices.panel.doorOpen()); return;
-      case 'unplug': {
-        const c = sim.cash;
-        if (c.pluggedIn()) { await c.unplug(); event('validator unplugged'); } else { await c.replug(); event('validator plugged in'); }
-        return;
-      }
-      case 'paper': {
-        const p = sim.devices.receiptPrinter;
-        const out = p.status().reason === 'paper-out';
-        p.setPaper(out ? 'ok' : 'out');
-        event(out ? 'paper loaded' : 'paper ran out');
-        return;
-      }
-      case 'broker':
-        if (broker.running()) { await broker.stop(); event('broker stopped'); } else { await broker.start(); event('broker started'); }
-        return;
-      case 'receipt': view.showReceipt = !view.showReceipt; redraw(); return;
-      case 'cashbox': {
-        const v = sim.devices.billValidator;
-        if (sim.cash.kind !== 'fake') { event('cash box removal is simulated with the fake validator only'); return; }
-        if (v.status().reason === 'cashbox-removed') { v.replaceCashbox(); event('cash box replaced'); } else { v.removeCashbox(); event('cash box removed'); }
-        return;
-      }
-      case 'badge': event(`scan: ${a.code}`); sim.devices.scanner.scan(a.code); return;
-      case 'quit': await shutdown(); return;
-    }
-  };
+  let web: WebPanel | undefined;
+  const note = (line: string): void => { event(line); web?.log(line); };
+  const act = createActor({
+    sim, broker, log: note,
+    toggleReceipt: () => { view.showReceipt = !view.showReceipt; redraw(); },
+    quit: () => shutdown(),
+  });
 
   let stopping = false;
+  let control: ControlSocket | undefined;
   let resolveDone: (code: number) => void = () => {};
   const done = new Promise<number>((r) => { resolveDone = r; });
   const shutdown = async (): Promise<void> => {
@@ -179,6 +154,8 @@ async function main(): Promise<number> {
     if (tty) process.stdout.write('\u001b[?25h\u001b[?1049l');
     if (process.stdin.isTTY) process.stdin.setRawMode(false);
     process.stdin.pause();
+    await control?.close();
+    await web?.close();
     await sim.close();
     await broker.stop();
     out('simulated kiosk stopped');
@@ -187,15 +164,21 @@ async function main(): Promise<number> {
   process.once('SIGINT', () => void shutdown());
   process.once('SIGTERM', () => void shutdown());
 
-  // Keys run one after another, as one person at the kiosk acts: a note is inserted only after the
-  // previous one was credited or returned, so scripted input on stdin behaves the same on every machine.
-  let queue: Promise<void> = Promise.resolve();
+  // Keys and clicks run one after another through one queue (see createActionQueue).
+  const queued = createActionQueue(act, sim, (code) => note(`error: ${code}`));
+  // The browser panel drives the same queue; a busy default port falls back to any free one, as the broker's does.
+  const wantWeb = values['web-port'] !== undefined ? Number(values['web-port']) : 8080;
+  try {
+    web = await startWebPanel({ sim, broker, host: '127.0.0.1', port: wantWeb, act: queued });
+  } catch (err) {
+    if (values['web-port'] !== undefined) throw err;
+    web = await startWebPanel({ sim, broker, host: '127.0.0.1', port: 0, act: queued });
+    out(`[web] port ${wantWeb} is busy; the panel is served on ${web.port} instead`);
+  }
   const onKeys = (text: string): void => {
     for (const ch of text) {
       const a = keys.get(ch) ?? keys.get(ch.toLowerCase());
-      if (!a) continue;
-      if (a.kind === 'quit') { void act(a); continue; }
-      queue = queue.then(() => act(a)).then(() => sim.runtime.kiosk.settle()).catch((err: unknown) => event(`error: ${toKioskError(err).code}`));
+      if (a) void queued(a);
     }
   };
   if (tty) {
@@ -214,7 +197,17 @@ async function main(): Promise<number> {
   }
 
   await sim.runtime.start();
+  // kioskctl status|service|reprint|cash collect|settle --socket <data-dir>/control.sock
+  try {
+    control = await startControlSocket({ path: join(dataDir, 'control.sock'), kiosk, logger: logger.child({ module: 'control' }) });
+  } catch (err) {
+    event(`control socket not available: ${toKioskError(err).message}`);
+  }
   out(`ready: ${kiosk.serviceState().service}, broker ${broker.url}, log ${logPath}`);
+  out(`kiosk panel ${web.url}panel/  fleet dashboard ${web.url}fleet/`);
+  // The terminal UI repaints over plain lines: the address goes in its title and the event list too.
+  view.title += `   web ${web.url}`;
+  if (tty) event(`kiosk panel ${web.url}panel/  fleet dashboard ${web.url}fleet/`);
   if (!tty) out(`keys: 1-${Math.min(9, samples.length)} scan a sample bill, a s d f g h insert 1/5/10/20/50/100, c cash, x cancel, m more time, o door, u unplug, p paper, b broker, Q quit`);
   redraw();
   return done;
