@@ -180,11 +180,14 @@ const zvt: Attempt = async (link, o) => {
   if (!fields && !acked) return undefined;
   // Close the PT's flow: it waits for the ECR's acknowledgement of its completion.
   if (fields) await exchange(link, encodeSerialFrame(ACK_APDU), (chunk) => (chunk.includes(0x06) ? true : undefined), o.timeoutMs);
+  const details: Record<string, string | number | boolean> = aborted !== undefined
+    ? { refused: `0x${aborted.toString(16)}`, hint: aborted === 0x6b ? 'wrong ECR password (--zvt-password)' : 'see the terminal' }
+    : { answered: fields !== undefined };
   const currency = fields?.currencyNumeric !== undefined ? currencyFromNumeric(fields.currencyNumeric) ?? String(fields.currencyNumeric) : undefined;
   return {
     protocol: 'zvt', device: 'card terminal (ZVT)', model: 'ZVT payment terminal',
     ...(fields?.terminalId ? { serial: fields.terminalId } : {}), ...(currency ? { currency } : {}),
-    details: aborted !== undefined ? { refused: `0x${aborted.toString(16)}`, hint: aborted === 0x6b ? 'wrong ECR password (--zvt-password)' : 'see the terminal' } : { answered: fields !== undefined },
+    details,
   };
 };
 

@@ -125,6 +125,20 @@ export const KioskConfigSchema = z.strictObject({
     level: z.enum(PINO_LEVELS).default('info'),
     file: z.string().min(1).optional(),
   }),
+}).superRefine((c, ctx) => {
+  // A ZVT terminal waits for the kiosk's "book" only while it repeats its status information; the
+  // posting to the biller (every attempt plus backoff) must fit inside that window, with a margin.
+  const card = c.devices.cardPayment;
+  if (card.driver !== 'zvt') return;
+  const windowMs = (card.maxStatusInfos - 1) * card.statusRepeatMs;
+  const attempts = c.billing.retries + 1;
+  const worstMs = attempts * c.billing.timeoutMs + c.billing.retries * 250 * 8;
+  if (worstMs + 2_000 > windowMs) {
+    ctx.addIssue({
+      code: 'custom', path: ['billing', 'timeoutMs'],
+      message: `the biller may take ${worstMs} ms (${attempts} attempts) but the card terminal waits only ${windowMs} ms ((maxStatusInfos-1) x statusRepeatMs) less a 2000 ms margin`,
+    });
+  }
 });
 
 export type KioskConfig = z.infer<typeof KioskConfigSchema>;

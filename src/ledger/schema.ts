@@ -162,6 +162,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 3,
     up: (db) => db.exec(queueIndexDdl(LIVE_TABLES, true)),
   },
+  {
+    // Card and wallet tenders on the transactions projection (tender, card type, last four).
+    version: 4,
+    up: (db) => rebuildLive(db),
+  },
 ];
 
 /** Set by rebuild.ts (which imports this module) to avoid an import cycle. */

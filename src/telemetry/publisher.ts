@@ -1,12 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { IClientOptions, IClientPublishOptions } from 'mqtt';
+import type { IClientOptions, IClientPublishOptions, IClientSubscribeOptions, IPublishPacket } from 'mqtt';
 import type { Logger } from 'pino';
 import type { Clock, DeviceStatus, TimerHandle, Timers } from '../hal/index.js';
+import { KioskError } from '../errors/index.js';
 import { TypedEmitter } from '../hal/index.js';
 import { encodeEnvelope, LiveSeq, makeEnvelope, type Envelope, type JsonObject, type LiveClass } from './envelope.js';
+import { AlarmMonitor } from './alarms.js';
+import { createBoardProbe, type BoardProbe } from './board.js';
+import type { FleetPublicKey } from './command-envelope.js';
+import { CommandProcessor, type CommandHooks, type CommandReply, type CommandTarget } from './commands.js';
 import { createProcessSampler, type ProcessSample, type ProcessSampler } from './health.js';
-import type { Outbox, OutboxRow } from './outbox.js';
+import type { Outbox, OutboxLane, OutboxRow } from './outbox.js';
 import { terminalTopics, type TerminalTopics } from './topics.js';
 
 /** One broker as the config's `telemetry.brokers[]` describes it. */
@@ -20,11 +25,23 @@ export interface BrokerSettings {
   readonly keyFile?: string | undefined;
 }
 
+/** The config's `telemetry.commands`: who may command this terminal, and how big a command may be. */
+export interface CommandsSettings {
+  readonly enabled: boolean;
+  readonly publicKeys: readonly FleetPublicKey[];
+  readonly maxCommandBytes: number;
+  readonly maxNonces: number;
+}
+
 /** The part of the config's `telemetry` section the publisher uses. */
 export interface TelemetrySettings {
   readonly brokers: readonly BrokerSettings[];
   readonly heartbeatMs: number;
   readonly topicPrefix: string;
+  /** Outbox rows published and not yet PUBACKed, at most (the option `inflightWindow` wins). */
+  readonly inflightWindow?: number;
+  /** Absent or disabled: no command subscription at all. */
+  readonly commands?: CommandsSettings;
 }
 
 /** The few MqttClient members the publisher uses: the seam tests replace. */
@@ -32,7 +49,9 @@ export interface MqttClientLike {
   on(event: 'connect', fn: () => void): unknown;
   on(event: 'close', fn: () => void): unknown;
   on(event: 'error', fn: (err: Error) => void): unknown;
+  on(event: 'message', fn: (topic: string, payload: Buffer, packet: IPublishPacket) => void): unknown;
   publish(topic: string, message: string | Buffer, opts: IClientPublishOptions, callback?: (err?: Error) => void): unknown;
+  subscribe?(topic: string, opts: IClientSubscribeOptions, callback?: (err: Error | null) => void): unknown;
   end(force?: boolean, opts?: object, cb?: () => void): unknown;
 }
 
@@ -73,6 +92,12 @@ export interface TelemetryPublisherOptions {
   readonly readFile?: (path: string) => Buffer;
   readonly processSampler?: ProcessSampler;
   readonly newId?: () => string;
+  /** Whether the wall clock is synchronised (heartbeat flag; command expiry is checked only then). */
+  readonly clockSynced?: () => boolean;
+  /** Board figures; default reads statfs of the journal's filesystem, the thermal zone and throttling. */
+  readonly board?: BoardProbe;
+  /** reboot / reload-config / diagnostics behaviour for fleet commands. */
+  readonly commandHooks?: CommandHooks;
 }
 
 export interface TelemetryStatus {
@@ -94,6 +119,10 @@ export interface KioskTelemetryEvents {
   device: { readonly device: string; readonly status: DeviceStatus };
   /** Emitted after a journal append committed: a cue to drain the outbox. */
   journal: unknown;
+  /** A transaction ended (the heartbeat reports the age of the last paid one). */
+  transaction: { readonly txId: string; readonly outcome: string };
+  /** One-shot alarms (those not carried by the journal go to the outbox here). */
+  alarm: { readonly kind: string; readonly details: Readonly<Record<string, string | number>> };
 }
 
 /** What the publisher needs from the runtime's Kiosk (structural: telemetry does not import runtime). */
@@ -102,6 +131,9 @@ export interface KioskTelemetrySource {
   serviceState(): { readonly service: string; readonly reasons: readonly string[] };
   state(): { readonly name: string };
 }
+
+/** A Kiosk that can also be commanded (the runtime's Kiosk is both). */
+export type CommandableKiosk = KioskTelemetrySource & Partial<CommandTarget>;
 
 interface ServiceView {
   service: string;
@@ -150,9 +182,15 @@ export class TelemetryPublisher {
   private activeWill: Envelope | undefined;
 
   private readonly inflight = new Set<number>();
-  /** Row id of the last outbox row published on the current connection. */
-  private cursor = 0;
+  /** Row id of the last outbox row published on the current connection, per lane (alarms go first). */
+  private readonly cursor: Record<OutboxLane, number> = { priority: 0, bulk: 0 };
   private draining = false;
+  private flushQueued = false;
+  private readonly alarms: AlarmMonitor;
+  private readonly board: BoardProbe;
+  private commands: CommandProcessor | undefined;
+  private commandTarget: CommandTarget | undefined;
+  private lastPaidWallMs: number | null = null;
 
   private view: ServiceView = { service: 'starting', fsm: 'idle', reasons: [] };
   private readonly devices = new Map<string, DeviceStatus>();
@@ -164,12 +202,27 @@ export class TelemetryPublisher {
     this.topics = terminalTopics({ prefix: o.telemetry.topicPrefix, fleet: o.fleet, terminal: o.terminal });
     this.connectFn = o.mqttConnect;
     this.newId = o.newId ?? randomUUID;
-    this.window = Math.max(1, o.inflightWindow ?? 32);
     this.backoff = { ...DEFAULT_BACKOFF, ...o.backoff };
     this.ownSampler = o.processSampler === undefined;
     this.sampler = o.processSampler ?? createProcessSampler();
     this.startedMono = o.clock.monoMs();
-    this.unsubscribe.push(o.outbox.onEnqueue(() => { this.drain(); this.publishStatus(); }));
+    this.window = Math.max(1, o.inflightWindow ?? o.telemetry.inflightWindow ?? 32);
+    this.alarms = new AlarmMonitor(o.outbox, o.logger);
+    this.board = o.board ?? createBoardProbe({ diskPath: o.outbox.database.name });
+    this.lastPaidWallMs = o.outbox.lastPaidWallMs();
+    this.unsubscribe.push(
+      o.outbox.onEnqueue(() => { this.drain(); this.publishStatus(); }),
+      o.outbox.onFullChange((st) => {
+        o.logger?.[st.full ? 'error' : 'info']({ classes: st.classes, depth: st.depth }, st.full ? 'telemetry outbox at its bound' : 'telemetry outbox below its bound');
+        this.alarms.outboxFull(st);
+      }),
+    );
+    if (o.outbox.full()) this.alarms.outboxFull({ full: true, classes: o.outbox.fullClasses(), depth: o.outbox.depth() });
+  }
+
+  /** Active alarm conditions (raised and not cleared). */
+  activeAlarms(): { readonly key: string; readonly alarm: string; readonly severity: string }[] {
+    return this.alarms.activeAlarms();
   }
 
   on<K extends keyof TelemetryEvents & string>(event: K, fn: (p: TelemetryEvents[K]) => void): () => void {
@@ -207,6 +260,7 @@ export class TelemetryPublisher {
     const will = this.activeWill;
     this.client = undefined;
     this.inflight.clear();
+    this.flushAcks();
     if (client && this.connected && will) {
       await this.within(timeoutMs, (done) => client.publish(this.topics.state, encodeEnvelope(will), { qos: 1, retain: true }, () => done()));
       await this.within(timeoutMs, (done) => client.end(false, {}, () => done()));
@@ -240,6 +294,7 @@ export class TelemetryPublisher {
   /** Records one device's status; the retained devices document is republished once per burst. */
   setDevice(name: string, status: DeviceStatus): void {
     this.devices.set(name, { state: status.state, reason: status.reason, text: status.text });
+    this.alarms.device(name, status);
     if (this.devicesQueued) return;
     this.devicesQueued = true;
     queueMicrotask(() => {
@@ -254,15 +309,24 @@ export class TelemetryPublisher {
   }
 
   /** Follows the Kiosk's state and device events and its journal appends. Returns the unsubscribe. */
-  attachKiosk(kiosk: KioskTelemetrySource): () => void {
+  attachKiosk(kiosk: CommandableKiosk): () => void {
     const s = kiosk.serviceState();
     this.setServiceState({ service: s.service, fsm: kiosk.state().name, reasons: s.reasons });
+    if (kiosk.setOperatorService && kiosk.reprint) {
+      const k = kiosk as KioskTelemetrySource & CommandTarget;
+      this.commandTarget = { setOperatorService: (b) => k.setOperatorService(b), reprint: (txId) => k.reprint(txId), serviceState: () => k.serviceState() };
+    }
     const offs = [
-      kiosk.on('state', (p) => this.setServiceState({ service: p.service, fsm: p.fsm, reasons: p.reasons })),
+      kiosk.on('state', (p) => {
+        this.setServiceState({ service: p.service, fsm: p.fsm, reasons: p.reasons });
+        this.alarms.serviceReasons(p.reasons);
+      }),
       kiosk.on('device', (p) => this.setDevice(p.device, p.status)),
       kiosk.on('journal', () => this.kick()),
+      kiosk.on('transaction', (p) => { if (p.outcome === 'paid' || p.outcome === 'paid-partially') this.lastPaidWallMs = this.o.clock.wallMs(); }),
+      kiosk.on('alarm', (p) => this.alarms.kioskAlarm(p.kind, p.details)),
     ];
-    const off = (): void => { for (const f of offs.splice(0)) f(); };
+    const off = (): void => { this.commandTarget = undefined; for (const f of offs.splice(0)) f(); };
     this.unsubscribe.push(off);
     return off;
   }
@@ -289,6 +353,7 @@ export class TelemetryPublisher {
     client.on('error', (err) => { if (this.client === client) this.setError(messageOf(err)); });
     client.on('connect', () => { if (this.client === client) this.onConnect(client); });
     client.on('close', () => { if (this.client === client) this.onClose(client); });
+    client.on('message', (topic, payload, packet) => { if (this.client === client) this.onMessage(client, topic, payload, packet); });
   }
 
   private clientOptions(broker: BrokerSettings, will: Envelope): IClientOptions {
@@ -306,6 +371,10 @@ export class TelemetryPublisher {
       queueQoSZero: false,
       will: { topic: this.topics.state, payload: Buffer.from(encodeEnvelope(will)), qos: 1, retain: true },
     };
+    if (broker.protocolVersion === 5) {
+      // Few commands in flight from the broker at once, and none larger than we would ever read.
+      opts.properties = { receiveMaximum: 16, maximumPacketSize: 256 * 1024 };
+    }
     if (broker.username !== undefined) opts.username = broker.username;
     // A trailing newline in a secret file is an editor's, not part of the password.
     if (broker.passwordFile !== undefined) opts.password = read(broker.passwordFile).toString('utf8').replace(/\r?\n$/, '');
@@ -322,11 +391,15 @@ export class TelemetryPublisher {
     this.activeWill = this.pendingWill;
     this.pendingWill = undefined;
     this.lastError = undefined;
-    this.cursor = 0;
+    this.cursor.priority = 0;
+    this.cursor.bulk = 0;
     this.inflight.clear();
+    // Acked rows must be gone before the cursor starts again from the oldest row.
+    this.flushAcks();
     this.o.logger?.info({ broker: this.o.telemetry.brokers[this.brokerIndex]?.url, connection: this.connection }, 'telemetry connected');
     this.publishLive('state', 'online', this.stateData(true), { qos: 1, retain: true }, client);
     this.publishDevices();
+    this.subscribeCommands(client);
     this.drain();
     this.publishStatus();
   }
@@ -337,7 +410,8 @@ export class TelemetryPublisher {
     this.connected = false;
     // In-flight rows stay in the outbox and go again, same id and seq, on the next connection.
     this.inflight.clear();
-    this.cursor = 0;
+    this.cursor.priority = 0;
+    this.cursor.bulk = 0;
     client.end(true);
     if (wasConnected) this.o.logger?.warn({ connection: this.connection, err: this.lastError }, 'telemetry connection lost');
     this.publishStatus();
@@ -363,11 +437,14 @@ export class TelemetryPublisher {
     this.draining = true;
     try {
       while (this.inflight.size < this.window) {
-        const rows = this.o.outbox.peek(this.window - this.inflight.size, this.cursor);
+        const free = this.window - this.inflight.size;
+        // Live alarms first: a backlog of transactions never holds an alarm back by more than the window.
+        const rows: [OutboxLane, OutboxRow][] = this.o.outbox.peekLane('priority', free, this.cursor.priority).map((r) => ['priority', r]);
+        if (rows.length < free) for (const r of this.o.outbox.peekLane('bulk', free - rows.length, this.cursor.bulk)) rows.push(['bulk', r]);
         if (rows.length === 0) break;
-        for (const row of rows) {
+        for (const [lane, row] of rows) {
           this.inflight.add(row.rowId);
-          this.cursor = row.rowId;
+          this.cursor[lane] = row.rowId;
           client.publish(row.topic, row.payload, { qos: 1 }, (err) => this.onPuback(client, row, err));
         }
       }
@@ -384,11 +461,8 @@ export class TelemetryPublisher {
       if (client === this.client) this.setError(messageOf(err));
       return;
     }
-    try {
-      this.o.outbox.ack(row.rowId);
-    } catch (e) {
-      this.setError(messageOf(e));
-    }
+    this.o.outbox.ackLater(row);
+    this.scheduleFlush();
     if (client === this.client) {
       this.inflight.delete(row.rowId);
       this.drain();
@@ -407,21 +481,150 @@ export class TelemetryPublisher {
       } catch (e) {
         this.setError(messageOf(e));
       }
-      this.publishLive('health', 'heartbeat', {
-        uptimeMs: Math.floor(this.o.clock.monoMs() - this.startedMono),
-        loopLagP99Ms: sample.loopLagP99Ms,
-        loopLagMaxMs: sample.loopLagMaxMs,
-        rssBytes: sample.rssBytes,
-        outboxDepth: depth,
-        outbox: byClass,
-        service: this.view.service,
-        fsm: this.view.fsm,
-        connection: this.connection,
-      }, { qos: 0, retain: false });
+      this.publishLive('health', 'heartbeat', this.healthData(sample, depth, byClass), { qos: 0, retain: false });
       // Safety net: rows enqueued by anything that bypassed onEnqueue still go out.
+      this.flushAcks();
       this.drain();
     }
     this.publishStatus();
+  }
+
+  /** The heartbeat: process, board, clock, outbox, last payment, devices and service. */
+  private healthData(sample: ProcessSample, depth: number, byClass: JsonObject): JsonObject {
+    const devices: Record<string, JsonObject> = {};
+    for (const [name, st] of this.devices) devices[name] = { state: st.state, reason: st.reason };
+    const safe = <T>(f: () => T): T | null => { try { return f(); } catch { return null; } };
+    const full = safe(() => this.o.outbox.full()) ?? false;
+    return {
+      uptimeMs: Math.floor(this.o.clock.monoMs() - this.startedMono),
+      loopLagP99Ms: sample.loopLagP99Ms,
+      loopLagMaxMs: sample.loopLagMaxMs,
+      rssBytes: sample.rssBytes,
+      diskFreeBytes: safe(() => this.board.diskFreeBytes()),
+      cpuTempC: safe(() => this.board.cpuTempC()),
+      throttled: safe(() => this.board.throttled()),
+      clockSynced: this.o.clockSynced ? safe(() => this.o.clockSynced!()) : null,
+      outboxDepth: depth,
+      outbox: byClass,
+      outboxFull: full,
+      lastTransactionAgeMs: this.lastPaidWallMs === null ? null : Math.max(0, Math.floor(this.o.clock.wallMs() - this.lastPaidWallMs)),
+      devices,
+      alarms: this.alarms.activeAlarms().map((a) => a.alarm),
+      service: this.view.service,
+      fsm: this.view.fsm,
+      connection: this.connection,
+    };
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    // After this I/O turn: every PUBACK that arrived in it shares one DELETE transaction.
+    setImmediate(() => {
+      this.flushQueued = false;
+      this.flushAcks();
+    });
+  }
+
+  private flushAcks(): void {
+    try {
+      this.o.outbox.flushAcks();
+    } catch (e) {
+      // The rows stay and go again (same id and seq) on the next connection; consumers drop duplicates.
+      this.setError(messageOf(e));
+    }
+  }
+
+  // ---- commands ---------------------------------------------------------------------------------
+
+  private commandProcessor(): CommandProcessor | undefined {
+    const cfg = this.o.telemetry.commands;
+    if (!cfg?.enabled) return undefined;
+    this.commands ??= new CommandProcessor({
+      terminal: this.o.terminal,
+      settings: cfg,
+      db: this.o.outbox.database,
+      clock: this.o.clock,
+      ...(this.o.clockSynced ? { clockSynced: this.o.clockSynced } : {}),
+      target: {
+        setOperatorService: (b) => this.target().setOperatorService(b),
+        reprint: (txId) => this.target().reprint(txId),
+        serviceState: () => this.target().serviceState(),
+      },
+      hooks: {
+        reboot: this.o.commandHooks?.reboot ?? (() => this.defaultReboot()),
+        diagnostics: this.o.commandHooks?.diagnostics ?? (() => this.diagnostics()),
+        ...(this.o.commandHooks?.reloadConfig ? { reloadConfig: this.o.commandHooks.reloadConfig } : {}),
+      },
+      ...(this.o.logger ? { logger: this.o.logger.child({ part: 'commands' }) } : {}),
+    });
+    return this.commands;
+  }
+
+  private target(): CommandTarget {
+    if (!this.commandTarget) throw new KioskError('KIOSK_E_DEVICE_STATE', 'no kiosk attached to the telemetry');
+    return this.commandTarget;
+  }
+
+  private subscribeCommands(client: MqttClientLike): void {
+    if (!this.commandProcessor() || !client.subscribe) return;
+    client.subscribe(this.topics.commands, { qos: 1 }, (err) => {
+      if (err && client === this.client) this.setError(`command subscription refused: ${messageOf(err)}`);
+    });
+  }
+
+  private onMessage(client: MqttClientLike, topic: string, payload: Buffer, packet: IPublishPacket): void {
+    const processor = this.commandProcessor();
+    const base = this.topics.commands.slice(0, -1);
+    if (!processor || !topic.startsWith(base)) return;
+    const name = topic.slice(base.length);
+    try {
+      processor.handle(name, payload, (reply, after) => this.publishReply(client, reply, packet, after));
+    } catch (e) {
+      this.o.logger?.error({ err: messageOf(e) }, 'command handling failed');
+    }
+  }
+
+  /** On `/reply` always; MQTT 5 also to the sender's response topic, with its correlation data. */
+  private publishReply(client: MqttClientLike, reply: CommandReply, packet: IPublishPacket, after?: () => void): void {
+    const props = packet.properties;
+    const v5 = this.o.telemetry.brokers[this.brokerIndex]?.protocolVersion === 5;
+    const correlation = v5 && props?.correlationData ? { properties: { correlationData: props.correlationData } } : {};
+    if (client !== this.client || !this.connected) { after?.(); return; }
+    const env = this.envelope('reply', 'command.result', reply);
+    const text = encodeEnvelope(env);
+    let pending = 1;
+    const done = (): void => { pending -= 1; if (pending === 0) after?.(); };
+    const responseTopic = v5 && typeof props?.responseTopic === 'string' && props.responseTopic !== this.topics.reply && !/[+#]/.test(props.responseTopic) ? props.responseTopic : undefined;
+    if (responseTopic !== undefined) {
+      pending += 1;
+      client.publish(responseTopic, text, { qos: 1, ...correlation }, () => done());
+    }
+    client.publish(this.topics.reply, text, { qos: 1, ...correlation }, (err) => {
+      if (err && client === this.client) this.setError(messageOf(err));
+      done();
+    });
+  }
+
+  private diagnostics(): JsonObject {
+    const depth = this.o.outbox.size();
+    const health = this.healthData(this.sampler.sample(), depth, { ...this.o.outbox.depth() });
+    const devices: Record<string, JsonObject> = {};
+    for (const [name, st] of this.devices) devices[name] = { state: st.state, reason: st.reason, text: st.text };
+    const t = this.status();
+    return {
+      health, devices,
+      service: { service: this.view.service, fsm: this.view.fsm, reasons: [...this.view.reasons] },
+      alarms: this.alarms.activeAlarms(),
+      telemetry: { connected: t.connected, broker: t.broker, outboxDepth: t.outboxDepth },
+      version: this.o.version,
+    };
+  }
+
+  private defaultReboot(): void {
+    // The service manager restarts kioskd; the journal makes an abrupt exit safe (recovery at boot).
+    this.o.logger?.warn('reboot requested by the fleet: exiting for the service manager to restart kioskd');
+    process.exit(75);
   }
 
   private publishDevices(): void {
