@@ -73,6 +73,26 @@ const TelemetrySchema = z
     brokers: z.array(BrokerSchema),
     heartbeatMs: int(1000).default(30000),
     topicPrefix: z.string().min(1).default('kiosk/v1'),
+    /** Outbox rows published and not yet PUBACKed, at most. */
+    inflightWindow: int(1, 1024).default(32),
+    /** Rows per class at which the terminal stops taking customers and raises `outbox-full` (nothing is dropped). */
+    outbox: z.strictObject({
+      maxRows: z.strictObject({
+        transaction: int(100).default(200000),
+        alarm: int(100).default(20000),
+        collection: int(100).default(20000),
+      }).prefault({}),
+    }).prefault({}),
+    /** Signed fleet commands (docs/fleet.md): the Ed25519 keys allowed to sign, and limits. */
+    commands: z.strictObject({
+      enabled: z.boolean().default(true),
+      publicKeys: z.array(z.strictObject({
+        id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'must be 1-64 letters, digits, . _ -' }),
+        key: z.string().regex(/^[A-Za-z0-9+/]{43}=$/, { error: 'must be a raw 32-byte Ed25519 public key in base64' }),
+      })).default([]),
+      maxCommandBytes: int(256, 262144).default(8192),
+      maxNonces: int(100, 1000000).default(10000),
+    }).prefault({}),
     embeddedBroker: z
       .strictObject({
         enabled: z.boolean().default(false),

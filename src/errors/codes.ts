@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   KIOSK_E_FRAME_LENGTH: 'frame length out of range',
   KIOSK_E_FRAME_SYNTAX: 'frame does not follow the protocol grammar',
   KIOSK_E_MQTT_PAYLOAD: 'MQTT payload rejected',
+  KIOSK_E_FIRMWARE_INVALID: 'firmware file is not valid Intel HEX or does not fit the board',
   KIOSK_E_INTERNAL: 'internal invariant broken',
 } as const;
 

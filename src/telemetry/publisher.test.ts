@@ -20,10 +20,10 @@ interface Sent { topic: string; payload: string; opts: IClientPublishOptions; cb
 class FakeClient implements MqttClientLike {
   readonly sent: Sent[] = [];
   ended: boolean | undefined;
-  private readonly handlers = new Map<string, ((err: Error) => void)[]>();
+  private readonly handlers = new Map<string, ((...args: unknown[]) => void)[]>();
   constructor(readonly url: string, readonly options: IClientOptions) {}
-  on(event: 'connect' | 'close' | 'error', fn: (err: Error) => void): this {
-    this.handlers.set(event, [...(this.handlers.get(event) ?? []), fn]);
+  on(event: 'connect' | 'close' | 'error' | 'message', fn: (...args: never[]) => void): this {
+    this.handlers.set(event, [...(this.handlers.get(event) ?? []), fn as (...args: unknown[]) => void]);
     return this;
   }
   publish(topic: string, message: string | Buffer, opts: IClientPublishOptions, cb?: (err?: Error) => void): this {

@@ -10,7 +10,9 @@ import { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { loadConfig, type KioskConfig } from '../../src/config/index.js';
 import { deepMerge, type JsonObject } from '../../src/config/merge.js';
-import type { Clock, Timers } from '../../src/hal/index.js';
+import { createZvtTerminal } from '../../src/drivers/zvt/index.js';
+import { systemClock, systemTimers, type Clock, type Timers } from '../../src/hal/index.js';
+import { ZvtSimTcpServer, ZvtTerminalSim } from './zvt/index.js';
 import { createLogger } from '../../src/runtime/logger.js';
 import { createRuntime, type Runtime, type RuntimeParts } from '../../src/runtime/compose.js';
 import { startBillerSim, type BillerSim } from './biller/index.js';
@@ -32,6 +34,10 @@ export interface SimKioskOptions {
   /** The bill validator: the HAL fake (default) or a real driver on a wire-level simulator. */
   readonly validator?: CashKind;
   readonly wireSim?: WireSimOptions;
+  /** The card module: the HAL fake (default) or the real ZVT driver against the ZVT terminal simulator over TCP. */
+  readonly card?: 'fake' | 'zvt';
+  /** ZVT simulator options (e.g. `leaky: true` sends full test PANs everywhere it can). */
+  readonly zvtSim?: { readonly leaky?: boolean };
   /** Replaces the HTTP biller client (fault-injection tests). */
   readonly billerClient?: RuntimeParts['biller'];
 }
@@ -42,6 +48,8 @@ export interface SimKiosk {
   /** The bill validator in use and what a customer does with it. */
   readonly cash: CashSim;
   readonly biller: BillerSim;
+  /** The ZVT terminal simulator when `card: 'zvt'`. */
+  readonly zvt: ZvtTerminalSim | undefined;
   readonly config: KioskConfig;
   readonly dataDir: string;
   /** Every log line written, when no logger was given. */
@@ -55,6 +63,15 @@ export async function startSimKiosk(opts: SimKioskOptions = {}): Promise<SimKios
   const biller = await startBillerSim({ host: '127.0.0.1', ...(opts.billerPort !== undefined ? { port: opts.billerPort } : {}) });
   const logLines: string[] = [];
   const cash = cashConfig(opts.validator ?? 'fake');
+  let zvt: ZvtTerminalSim | undefined;
+  let zvtServer: ZvtSimTcpServer | undefined;
+  let cardBlock: Record<string, unknown> = { driver: 'fake' };
+  if (opts.card === 'zvt') {
+    zvt = new ZvtTerminalSim({ clock: systemClock, timers: systemTimers, statusRepeatMs: 500, ...(opts.zvtSim ?? {}) });
+    zvtServer = new ZvtSimTcpServer(zvt);
+    const port = await zvtServer.listen();
+    cardBlock = { driver: 'zvt', transport: 'tcp', host: '127.0.0.1', tcpPort: port, password: '000000', statusRepeatMs: 500, maxStatusInfos: 20 };
+  }
   try {
     const loaded = await loadConfig({
       profile: 'sim',
@@ -63,7 +80,7 @@ export async function startSimKiosk(opts: SimKioskOptions = {}): Promise<SimKios
         journal: { path: join(dataDir, 'journal.db') },
         settings: { path: join(dataDir, 'settings.json') },
         billing: { gatewayUrl: biller.url },
-        devices: { billValidator: cash.block },
+        devices: { billValidator: cash.block, cardPayment: cardBlock },
       }, opts.overrides ?? {}),
     });
     const config = loaded.config;
@@ -79,6 +96,9 @@ export async function startSimKiosk(opts: SimKioskOptions = {}): Promise<SimKios
       devices: {
         billValidator: cashSim.validator, scanner: devices.scanner, receiptPrinter: devices.receiptPrinter, display: devices.display, panel: devices.panel,
         ...(config.devices.cardPayment.driver === 'fake' ? { cardPayment: devices.cardPayment } : {}),
+        ...(config.devices.cardPayment.driver === 'zvt'
+          ? { cardPayment: createZvtTerminal(config.devices.cardPayment, { clock: opts.clock ?? systemClock, timers: opts.timers ?? systemTimers, logger, currency: config.terminal.currency }) }
+          : {}),
       },
       ...(opts.clock ? { clock: opts.clock } : {}),
       ...(opts.timers ? { timers: opts.timers } : {}),
@@ -87,15 +107,17 @@ export async function startSimKiosk(opts: SimKioskOptions = {}): Promise<SimKios
       ...(opts.billerClient ? { biller: opts.billerClient } : {}),
     });
     return {
-      runtime, devices, biller, config, dataDir, logLines, cash: cashSim,
+      runtime, devices, biller, config, dataDir, logLines, cash: cashSim, zvt,
       async close() {
         await runtime.close();
         await biller.close();
+        await zvtServer?.close();
         if (ownDir) rmSync(dataDir, { recursive: true, force: true });
       },
     };
   } catch (err) {
     await biller.close();
+    await zvtServer?.close();
     throw err;
   }
 }

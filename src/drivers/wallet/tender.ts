@@ -428,8 +428,7 @@ export class WalletTender implements CardPayment {
 
   /** A final (not USERPAYING) order status decides the authorisation. */
   private settle(tx: Tx, order: WalletOrder, code?: string): void {
-    // A gateway that echoes the payment code as its trade number must not get it into the journal.
-    tx.tradeNo = order.tradeNo !== undefined && code !== undefined && order.tradeNo.includes(code) ? undefined : order.tradeNo;
+    tx.tradeNo = safeTradeNo(order.tradeNo, code);
     switch (order.status) {
       case 'SUCCESS': this.finish(tx, 'approved', undefined); return;
       case 'CONFIRMED': this.finish(tx, 'confirmed', undefined); return;
@@ -604,10 +603,11 @@ export class WalletTender implements CardPayment {
     return garbage(op, 'status', status);
   }
 
+  /** A payment exchange that got no answer degrades the status; the next answer restores it. Offline is the health check's to lift. */
   private reachable(ok: boolean): void {
     if (!this.opened) return;
-    if (ok && this.current.reason === 'no-reply') this.setStatus(this.healthStatus);
-    if (!ok && isUsable(this.current)) this.setStatus(st('degraded', 'no-reply', 'wallet gateway did not answer'));
+    if (ok && this.current.reason === 'no-answer') this.setStatus(this.healthStatus);
+    if (!ok && isUsable(this.current)) this.setStatus(st('degraded', 'no-answer', 'wallet gateway did not answer a request'));
   }
 
   private pause(tx: Tx, ms: number): Promise<void> {
@@ -638,6 +638,17 @@ export class WalletTender implements CardPayment {
     this.current = s;
     this.emitter.emit('status', s);
   }
+}
+
+/**
+ * A gateway that echoes the payment code as its trade number must not get it into results and the
+ * journal: dropped when it contains the code — or, when the code is not known here (after a restart),
+ * when it holds a run of digits long enough to be one. The ref stays the key for reconciliation.
+ */
+function safeTradeNo(tradeNo: string | undefined, code: string | undefined): string | undefined {
+  if (tradeNo === undefined) return undefined;
+  if (code !== undefined) return tradeNo.includes(code) ? undefined : tradeNo;
+  return /[0-9]{16,}/.test(tradeNo) ? undefined : tradeNo;
 }
 
 function garbage(op: Op, reason: string, status?: number): KioskError {

@@ -65,6 +65,8 @@ export interface WalletSimOptions {
   readonly now?: () => number;
   /** FAIL reason in `decline` mode. Defaults to `NOTENOUGH`. */
   readonly declineReason?: string;
+  /** A careless gateway: echoes the payment code in its trade number and reasons (for leak tests). */
+  readonly leaky?: boolean;
 }
 
 export interface WalletSim {
@@ -149,10 +151,14 @@ export async function startWalletSim(opts: WalletSimOptions = {}): Promise<Walle
     }
   };
 
-  const view = (o: Order): Record<string, unknown> => ({
-    ref: o.ref, amount: o.amount, currency: o.currency, status: WIRE_STATUS[o.status], tradeNo: o.tradeNo,
-    ...(o.reason === undefined ? {} : { reason: o.reason }),
-  });
+  const view = (o: Order): Record<string, unknown> => {
+    const leak = opts.leaky === true && o.code !== '';
+    const reason = o.reason === undefined ? undefined : leak ? `${o.reason} (auth_code ${o.code})` : o.reason;
+    return {
+      ref: o.ref, amount: o.amount, currency: o.currency, status: WIRE_STATUS[o.status], tradeNo: leak ? `T${o.code}` : o.tradeNo,
+      ...(reason === undefined ? {} : { reason }),
+    };
+  };
 
   const pay = (key: string | undefined, body: unknown): Reply => {
     if (typeof key !== 'string' || key.length === 0) return [400, { error: 'idempotency-key-missing' }];
