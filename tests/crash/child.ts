@@ -4,7 +4,7 @@
  * on stdin. `--crash-at <site>:<n>` SIGKILLs the process the n-th time the runtime reaches that journal
  * append site — no cleanup, no flush, as a power cut would leave it.
  *
- *   child --dir D --biller URL --pty PATH [--crash-at before:note.credited:2]
+ *   child --dir D --biller URL --pty PATH [--config-dir C] [--crash-at before:note.credited:2]
  */
 import { writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,13 +29,14 @@ function report(r: ChildReport): void {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { dir: { type: 'string' }, biller: { type: 'string' }, pty: { type: 'string' }, 'crash-at': { type: 'string' } },
+    options: { dir: { type: 'string' }, biller: { type: 'string' }, pty: { type: 'string' }, 'crash-at': { type: 'string' }, 'config-dir': { type: 'string' } },
   });
   const dir = values.dir;
   if (!dir || !values.biller || !values.pty) throw new Error('usage: child --dir D --biller URL --pty PATH [--crash-at site:n]');
   const crashAt: CrashAt | undefined = values['crash-at'] ? parseCrashAt(values['crash-at']) : undefined;
 
   const { config } = await loadConfig({
+    ...(values['config-dir'] ? { dir: values['config-dir'] } : {}),
     profile: 'sim',
     env: {},
     overrides: {

@@ -6,7 +6,7 @@
  * times out and comes back), kioskd restarts on the same journal and PTY, and once it has recovered and
  * is idle the money checks run against the simulators' records only (./checks.ts).
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +34,11 @@ export interface CrashRunOptions {
   readonly log?: (line: string) => void;
   /** Longest time the simulators run alone after a kill; default 12 000 ms. */
   readonly maxDeadMs?: number;
+  /**
+   * Configuration directory (default.json, profiles/) kioskd reads; default: a snapshot of the repo's
+   * config/ taken at the start, so that edits during a long run cannot change kioskd under the harness.
+   */
+  readonly configDir?: string;
   /** Share of kills after which the simulators run alone past the 10 s escrow timeout; default 0.3. */
   readonly longDeadShare?: number;
   /** Scenarios a child may run while its kill site does not come; default 6. */
@@ -86,6 +91,9 @@ export async function runCrashInjection(o: CrashRunOptions): Promise<CrashRunRes
   const maxDeadMs = o.maxDeadMs ?? 12_000;
   const perLife = o.scenariosPerLife ?? 6;
 
+  const configDir = join(dir, 'config');
+  rmSync(configDir, { recursive: true, force: true });
+  cpSync(o.configDir ?? join(REPO_ROOT, 'config'), configDir, { recursive: true });
   const entry = await buildChild();
   const pair = await openPtyPair();
   const sim = new SspValidatorSim({ clock: systemClock, timers: systemTimers });
@@ -145,7 +153,7 @@ export async function runCrashInjection(o: CrashRunOptions): Promise<CrashRunRes
   };
 
   const spawnChild = (crashAt: KillPlanEntry | undefined): KioskdProcess => new KioskdProcess({
-    entry, dir, billerUrl: tap.url, ptyPath: pair.hostPath, cwd: REPO_ROOT,
+    entry, dir, billerUrl: tap.url, ptyPath: pair.hostPath, cwd: REPO_ROOT, configDir,
     ...(crashAt?.kind === 'site' ? { crashAt: crashAt.at } : {}),
   });
 
@@ -207,6 +215,7 @@ export async function runCrashInjection(o: CrashRunOptions): Promise<CrashRunRes
   };
 
   const deadRand = rng(o.seed ^ 0xdead);
+  let failedStarts = 0;
   const startedAt = Date.now();
   try {
     for (let i = 0; kills < o.kills; i++) {
@@ -246,6 +255,7 @@ export async function runCrashInjection(o: CrashRunOptions): Promise<CrashRunRes
         c.kill();
       }
       const exit = await c.exited;
+      if (c.ready) failedStarts = 0;
       noteStrays(c);
       if (exit.signal === 'SIGKILL' && (c.dying || planned.kind === 'random')) {
         kills++;
@@ -259,6 +269,8 @@ export async function runCrashInjection(o: CrashRunOptions): Promise<CrashRunRes
         log(`kill ${kills}/${o.kills} at ${what} during ${current.id} (fsm ${c.fsm}); simulators alone for ${(deadMs / 1000).toFixed(1)} s`);
         await sleep(deadMs);
       } else if (exit.signal !== null || (exit.code !== 0 && exit.code !== null)) {
+        // kioskd that cannot even start (broken config, missing build) would make the loop spin: stop.
+        if (!c.ready && ++failedStarts >= 3) throw new Error(`kioskd failed to start 3 times in a row: ${c.fatal ?? ''} ${c.stderr.slice(-600)}`);
         addViolation({ scenario: current.id, kind: 'stuck', kills: current.kills, detail: `kioskd exited on its own (${exit.signal ?? exit.code})${c.fatal ? `: ${c.fatal}` : ''} ${c.stderr.slice(-600)}` });
       }
     }

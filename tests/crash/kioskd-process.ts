@@ -10,6 +10,7 @@ export interface SpawnOptions {
   readonly billerUrl: string;
   readonly ptyPath: string;
   readonly crashAt?: CrashAt;
+  readonly configDir?: string;
   readonly cwd: string;
 }
 
@@ -41,6 +42,7 @@ export class KioskdProcess {
     if (o.entry.endsWith('.ts')) args.push('--import', 'tsx');
     args.push(o.entry, '--dir', o.dir, '--biller', o.billerUrl, '--pty', o.ptyPath);
     if (o.crashAt) args.push('--crash-at', formatCrashAt(o.crashAt));
+    if (o.configDir) args.push('--config-dir', o.configDir);
     this.proc = spawn(process.execPath, args, { cwd: o.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     this.proc.stdin!.on('error', () => undefined); // writes to a killed child
     createInterface({ input: this.proc.stdout! }).on('line', (line) => {

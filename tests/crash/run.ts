@@ -8,9 +8,9 @@ import { socatAvailable } from '../sim/serial/pty.js';
 import { runCrashInjection } from './harness.js';
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { kills: { type: 'string' }, seed: { type: 'string' }, dir: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  const { values } = parseArgs({ options: { kills: { type: 'string' }, seed: { type: 'string' }, dir: { type: 'string' }, 'config-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help) {
-    process.stdout.write('usage: npm run test:crash -- [--kills N (300)] [--seed S (1)] [--dir DIR (kept)]\n');
+    process.stdout.write('usage: npm run test:crash -- [--kills N (300)] [--seed S (1)] [--dir DIR (kept)] [--config-dir DIR (snapshot of config/)]\n');
     return 0;
   }
   const kills = Number(values.kills ?? 300);
@@ -24,7 +24,7 @@ async function main(): Promise<number> {
     return 2;
   }
   process.stdout.write(`crash injection: ${kills} kills, seed ${seed}\n`);
-  const r = await runCrashInjection({ kills, seed, ...(values.dir ? { dir: values.dir } : {}) });
+  const r = await runCrashInjection({ kills, seed, ...(values.dir ? { dir: values.dir } : {}), ...(values['config-dir'] ? { configDir: values['config-dir'] } : {}) });
   for (const v of r.violations) process.stdout.write(`violation: ${v.kind} ${v.scenario} [${v.kills.join(', ')}] ${v.detail}\n`);
   process.stdout.write(`${r.summary}\n`);
   return r.violations.length ? 1 : 0;

@@ -10,7 +10,10 @@ import { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { loadConfig, type KioskConfig } from '../../src/config/index.js';
 import { deepMerge, type JsonObject } from '../../src/config/merge.js';
+import { createEscposPrinter } from '../../src/drivers/escpos/index.js';
 import { createZvtTerminal } from '../../src/drivers/zvt/index.js';
+import { EscposPrinterSim } from './escpos/index.js';
+import { attachToMockPort } from './serial/mock-bridge.js';
 import { systemClock, systemTimers, type Clock, type Timers } from '../../src/hal/index.js';
 import { ZvtSimTcpServer, ZvtTerminalSim } from './zvt/index.js';
 import { createLogger } from '../../src/runtime/logger.js';
@@ -34,6 +37,8 @@ export interface SimKioskOptions {
   /** The bill validator: the HAL fake (default) or a real driver on a wire-level simulator. */
   readonly validator?: CashKind;
   readonly wireSim?: WireSimOptions;
+  /** The receipt printer: the HAL fake (default) or the real ESC/POS driver against the printer simulator. */
+  readonly printer?: 'fake' | 'escpos';
   /** The card module: the HAL fake (default) or the real ZVT driver against the ZVT terminal simulator over TCP. */
   readonly card?: 'fake' | 'zvt';
   /** ZVT simulator options (e.g. `leaky: true` sends full test PANs everywhere it can). */
@@ -48,6 +53,8 @@ export interface SimKiosk {
   /** The bill validator in use and what a customer does with it. */
   readonly cash: CashSim;
   readonly biller: BillerSim;
+  /** The ESC/POS printer simulator when `printer: 'escpos'` (decodes what was printed). */
+  readonly escpos: EscposPrinterSim | undefined;
   /** The ZVT terminal simulator when `card: 'zvt'`. */
   readonly zvt: ZvtTerminalSim | undefined;
   readonly config: KioskConfig;
@@ -56,6 +63,8 @@ export interface SimKiosk {
   readonly logLines: string[];
   close(): Promise<void>;
 }
+
+let printers = 0;
 
 export async function startSimKiosk(opts: SimKioskOptions = {}): Promise<SimKiosk> {
   const ownDir = opts.dataDir === undefined;
@@ -72,6 +81,14 @@ export async function startSimKiosk(opts: SimKioskOptions = {}): Promise<SimKios
     const port = await zvtServer.listen();
     cardBlock = { driver: 'zvt', transport: 'tcp', host: '127.0.0.1', tcpPort: port, password: '000000', statusRepeatMs: 500, maxStatusInfos: 20 };
   }
+  let escpos: EscposPrinterSim | undefined;
+  let printerBlock: Record<string, unknown> = { driver: 'fake' };
+  if (opts.printer === 'escpos') {
+    escpos = new EscposPrinterSim();
+    const path = `/dev/sim/printer-${process.pid}-${++printers}`;
+    attachToMockPort(path, escpos);
+    printerBlock = { driver: 'escpos', transport: 'serial', port: { path, baudRate: 19200, binding: 'mock' }, paperWidthMm: 80, statusPollMs: 1000 };
+  }
   try {
     const loaded = await loadConfig({
       profile: 'sim',
@@ -80,7 +97,7 @@ export async function startSimKiosk(opts: SimKioskOptions = {}): Promise<SimKios
         journal: { path: join(dataDir, 'journal.db') },
         settings: { path: join(dataDir, 'settings.json') },
         billing: { gatewayUrl: biller.url },
-        devices: { billValidator: cash.block, cardPayment: cardBlock },
+        devices: { billValidator: cash.block, cardPayment: cardBlock, printer: printerBlock },
       }, opts.overrides ?? {}),
     });
     const config = loaded.config;
@@ -94,7 +111,10 @@ export async function startSimKiosk(opts: SimKioskOptions = {}): Promise<SimKios
     const runtime = createRuntime({
       config, logger,
       devices: {
-        billValidator: cashSim.validator, scanner: devices.scanner, receiptPrinter: devices.receiptPrinter, display: devices.display, panel: devices.panel,
+        billValidator: cashSim.validator, scanner: devices.scanner, display: devices.display, panel: devices.panel,
+        receiptPrinter: config.devices.printer.driver === 'escpos'
+          ? createEscposPrinter(config.devices.printer, { clock: opts.clock ?? systemClock, timers: opts.timers ?? systemTimers, logger, language: config.terminal.locale })
+          : devices.receiptPrinter,
         ...(config.devices.cardPayment.driver === 'fake' ? { cardPayment: devices.cardPayment } : {}),
         ...(config.devices.cardPayment.driver === 'zvt'
           ? { cardPayment: createZvtTerminal(config.devices.cardPayment, { clock: opts.clock ?? systemClock, timers: opts.timers ?? systemTimers, logger, currency: config.terminal.currency }) }
@@ -107,7 +127,7 @@ export async function startSimKiosk(opts: SimKioskOptions = {}): Promise<SimKios
       ...(opts.billerClient ? { biller: opts.billerClient } : {}),
     });
     return {
-      runtime, devices, biller, config, dataDir, logLines, cash: cashSim, zvt,
+      runtime, devices, biller, config, dataDir, logLines, cash: cashSim, zvt, escpos,
       async close() {
         await runtime.close();
         await biller.close();

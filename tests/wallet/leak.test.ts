@@ -23,7 +23,7 @@ describe('a payment code never leaks', () => {
     const { t, sim } = rig;
     const seen: string[] = [];
     const record = (x: unknown): void => {
-      seen.push(JSON.stringify(x, (_k, v: unknown) => (v instanceof Error ? { ...v, message: v.message, stack: v.stack, cause: String(v.cause) } : v)));
+      seen.push(JSON.stringify(x, (_k, v: unknown) => (v instanceof Error ? { ...v, message: v.message, stack: v.stack, cause: String(v.cause) } : v)) ?? 'undefined');
     };
     const capture = async <T>(p: Promise<T>): Promise<T | undefined> => {
       try { const r = await p; record(r); return r; } catch (err) { record(err); record(String(err)); return undefined; }

@@ -1,0 +1,1 @@
+export { Stk500BootloaderSim, type Stk500SimOptions } from './bootloader-sim.js';
