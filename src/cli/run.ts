@@ -11,6 +11,7 @@ import { ports } from './commands/ports.js';
 import { probe } from './commands/probe.js';
 import { provision } from './commands/provision.js';
 import { selftest } from './commands/selftest.js';
+import { fleet } from './fleet/index.js';
 import { EXIT, usageError, type CommandResult } from './output.js';
 
 const HELP: Readonly<Record<string, string>> = {
@@ -32,6 +33,9 @@ through the running kioskd (control socket):
   reprint [TXID]            print a receipt again, marked COPY
   cash collect              close the cash period (--collector ID --seal NO to attest and print the slip)
   settle [--day YYYY-MM-DD] run the daily settlement (default: yesterday)
+
+over MQTT, from anywhere with broker access:
+  fleet watch|status|send|keygen  live table of terminals, alarm feed, signed commands (fleet --help)
 
 common options: --config-dir DIR  --profile NAME  --journal PATH  --socket PATH  --json  --help
 exit codes: 0 ok, 1 check failed, 64 usage, 65 bad data, 66 no such file/port, 69 unavailable
@@ -148,7 +152,11 @@ async function dispatch(argv: readonly string[]): Promise<CommandResult> {
       });
     }
     case 'config': {
-      const { values, positionals } = parse(args, { force: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, unset: { type: 'boolean' } });
+      // A negative number is a value (config set billing.retries -1), not an option.
+      const isNeg = (x: string): boolean => /^-\d/.test(x);
+      const parsed = parse(args.filter((x) => !isNeg(x)), { force: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, unset: { type: 'boolean' } });
+      const values = parsed.values;
+      const positionals = [...parsed.positionals, ...args.filter(isNeg)];
       const [sub = ''] = positionals;
       if (values['help'] || sub === '') return help(group);
       const cfg = cfgArgs(values);
@@ -194,6 +202,7 @@ async function dispatch(argv: readonly string[]): Promise<CommandResult> {
       }
       return usageError(`unknown command "cash ${sub}"`, HELP['cash']!);
     }
+    case 'fleet': return fleet(args);
     case 'settle': {
       const { values } = parse(args, { day: { type: 'string' } });
       if (values['help']) return help(group);
@@ -222,8 +231,11 @@ async function dispatch(argv: readonly string[]): Promise<CommandResult> {
       const port = s(values, 'port');
       if (!port) return usageError('flash needs --port (the Arduino, e.g. /dev/kiosk/io-board or /dev/ttyACM0)', HELP['flash']!);
       const binding = s(values, 'binding');
+      const replyMs = positiveInt(s(values, 'timeout-ms'), '--timeout-ms');
+      if (isResult(replyMs)) return replyMs;
       return flashIoBoard({
         file, port, ...(typeof baud === 'number' ? { baudRate: baud } : {}), verify: !values['no-verify'],
+        ...(typeof replyMs === 'number' ? { replyTimeoutMs: replyMs } : {}),
         ...(binding === 'mock' ? { binding: 'mock' as const } : {}),
         ...(values['json'] ? {} : { progress: process.stderr.isTTY ? 'bar' as const : 'lines' as const }),
       });

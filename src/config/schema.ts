@@ -5,6 +5,7 @@ import { Hd44780CfgSchema } from '../drivers/hd44780/config.js';
 import { HidPosScannerConfigSchema, WedgeScannerConfigSchema } from '../drivers/hid-scanner/config.js';
 import { IoBoardPanelCfgSchema } from '../drivers/io-board/config.js';
 import { St7920CfgSchema } from '../drivers/st7920/config.js';
+import { WalletConfigSchema } from '../drivers/wallet/config.js';
 import { ZvtConfigSchema } from '../drivers/zvt/config.js';
 import { SerialScannerConfigSchema } from '../drivers/serial-scanner/config.js';
 
@@ -54,6 +55,8 @@ export const DevicesSchema = z.strictObject({
   display: z.discriminatedUnion('driver', [fake, Hd44780CfgSchema, St7920CfgSchema]),
   panel: z.discriminatedUnion('driver', [fake, GpioPanelCfgSchema, IoBoardPanelCfgSchema]),
   cardPayment: z.discriminatedUnion('driver', [fake, z.strictObject({ driver: z.literal('none') }), ZvtConfigSchema]),
+  /** Customer-presented wallet payment codes, read by the scanner and charged at a wallet gateway. */
+  wallet: z.discriminatedUnion('driver', [z.strictObject({ driver: z.literal('none') }), WalletConfigSchema]).default({ driver: 'none' }),
 });
 
 const BrokerSchema = z.strictObject({

@@ -4,7 +4,7 @@ import type { KioskConfig } from '../config/index.js';
 import { systemClock, systemTimers, type Clock, type Timers } from '../hal/index.js';
 import { Journal, type SqliteDatabase } from '../ledger/index.js';
 import type { JournalRecord } from '../fsm/index.js';
-import { Outbox, TelemetryPublisher, journalOutboxHook } from '../telemetry/index.js';
+import { Outbox, TelemetryPublisher, journalOutboxHook, settingsReloader, type CommandHooks } from '../telemetry/index.js';
 import { createBillerPort } from './biller-port.js';
 import { timesyncdSynced } from './clock-sync.js';
 import { newBootId, newTransactionId } from './ids.js';
@@ -25,6 +25,8 @@ export interface RuntimeParts {
   readonly clockSynced?: () => boolean;
   readonly onAppend?: (records: readonly JournalRecord[], db: SqliteDatabase) => void;
   readonly probe?: KioskOptions['probe'];
+  /** Fleet `reboot` / `reload-config` behaviour (defaults: exit for systemd to restart; settings file). */
+  readonly commandHooks?: CommandHooks;
 }
 
 export interface Runtime {
@@ -51,7 +53,8 @@ export function createRuntime(p: RuntimeParts): Runtime {
   const journal = Journal.open({ path: c.journal.path, bootId, clock });
   const identity = { prefix: c.telemetry.topicPrefix, fleet: c.terminal.fleet, terminal: c.terminal.id };
   // The outbox lives in the journal's database so that a fact and its telemetry event commit together.
-  const outbox = c.telemetry.enabled ? Outbox.attachJournal(journal, { ...identity, bootId, clock }) : undefined;
+  const outbox = c.telemetry.enabled ? Outbox.attachJournal(journal, { ...identity, bootId, clock, maxRows: c.telemetry.outbox.maxRows }) : undefined;
+  const clockSynced = p.clockSynced ?? timesyncdSynced();
   const hooks = [outbox ? journalOutboxHook(outbox) : undefined, p.onAppend].filter((h) => h !== undefined);
   const onAppend = hooks.length ? (records: readonly JournalRecord[], db: SqliteDatabase) => { for (const h of hooks) h(records, db); } : undefined;
   const biller = p.biller ?? createBillerPort(
@@ -71,13 +74,14 @@ export function createRuntime(p: RuntimeParts): Runtime {
     },
     journal, devices: p.devices, biller, clock, timers, logger: p.logger.child({ module: 'kiosk' }),
     newTxId: p.newTxId ?? (() => newTransactionId()),
-    clockSynced: p.clockSynced ?? timesyncdSynced(),
+    clockSynced,
     ...(onAppend ? { onAppend } : {}),
     ...(p.probe ? { probe: p.probe } : {}),
   });
   const telemetry = outbox ? new TelemetryPublisher({
     telemetry: c.telemetry, terminal: c.terminal.id, fleet: c.terminal.fleet, outbox, clock, timers, bootId,
-    version: kioskdVersion(), logger: p.logger.child({ module: 'telemetry' }),
+    version: kioskdVersion(), logger: p.logger.child({ module: 'telemetry' }), clockSynced,
+    commandHooks: { reloadConfig: settingsReloader(c), ...p.commandHooks },
   }) : undefined;
   const detach = telemetry?.attachKiosk(kiosk);
   return {

@@ -9,6 +9,7 @@ import { createDisplay } from '../drivers/hd44780/index.js';
 import { createHidScanner } from '../drivers/hid-scanner/index.js';
 import { createPanel } from '../drivers/io-board/index.js';
 import { createSerialScanner } from '../drivers/serial-scanner/index.js';
+import { createWalletTender } from '../drivers/wallet/index.js';
 import { createZvtTerminal } from '../drivers/zvt/index.js';
 import type { BillValidator, Clock, Timers } from '../hal/index.js';
 import type { KioskDevices } from './kiosk.js';
@@ -74,7 +75,11 @@ export function buildDevices(config: KioskConfig, ctx: DeviceContext): KioskDevi
   const display = d.display.driver === 'fake' ? unreachable() : createDisplay(d.display, { ...common, logger: log('display') });
   const panel = d.panel.driver === 'fake' ? unreachable() : createPanel(d.panel, { ...common, logger: log('panel') });
   const card = d.cardPayment.driver === 'zvt' ? createZvtTerminal(d.cardPayment, { ...common, logger: log('cardPayment'), currency: ctx.currency }) : undefined;
-  return { billValidator: buildBillValidator(d.billValidator, ctx), scanner, receiptPrinter, display, panel, ...(card ? { cardPayment: card } : {}) };
+  const wallet = d.wallet.driver === 'wallet' ? createWalletTender(d.wallet, { ...common, logger: log('wallet'), currency: ctx.currency }) : undefined;
+  return {
+    billValidator: buildBillValidator(d.billValidator, ctx), scanner, receiptPrinter, display, panel,
+    ...(card ? { cardPayment: card } : {}), ...(wallet ? { wallet } : {}),
+  };
 }
 
 function unreachable(): never {

@@ -19,11 +19,13 @@ import { NamedTimers } from './named-timers.js';
 import { receiptFor } from './receipt/from-journal.js';
 import type { Locale } from './screens/catalogue.js';
 import { renderScreen } from './screens/render.js';
+import { classifyPaymentCode } from '../drivers/wallet/index.js';
 import { computeService } from './service.js';
 
-/** A customer-presented wallet code: 18 digits (WeChat Pay 10–15, Alipay 25–30, UnionPay 62). */
+/** A customer-presented wallet payment code (never a bill barcode); the rules live with the wallet driver. */
 export function isPaymentCode(s: string): boolean {
-  return /^(1[0-5]|2[5-9]|30|62)\d{16}$/.test(s);
+  const c = classifyPaymentCode(s);
+  return c !== undefined && c.wallet !== 'unknown';
 }
 
 export interface KioskDevices {

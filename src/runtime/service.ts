@@ -8,6 +8,8 @@ export interface ServiceInputs {
   readonly shuttingDown: boolean;
   readonly operatorOut: boolean;
   readonly doorOpen: boolean;
+  /** The telemetry outbox is at its bound: no new transactions until the fleet has taken the backlog. */
+  readonly outboxFull?: boolean;
 }
 
 export interface ServiceView {
@@ -36,6 +38,7 @@ export function computeService(i: ServiceInputs): ServiceView {
   if (i.journalFailed) reasons.push('journal-failure');
   if (i.doorOpen) reasons.push('door-open');
   if (i.operatorOut) reasons.push('operator');
+  if (i.outboxFull) reasons.push('outbox-full');
   if (!usable(i.devices['receiptPrinter'])) reasons.push(why('receiptPrinter', i.devices['receiptPrinter']));
   if (!usable(i.devices['scanner'])) reasons.push(why('scanner', i.devices['scanner']));
   if (!tenders.cash && !tenders.card && !tenders.wallet) reasons.push(i.journalFailed ? 'no-tender' : why('billValidator', i.devices['billValidator']));

@@ -26,12 +26,15 @@ export {
 } from './envelope.js';
 export {
   Outbox,
+  PRIORITY_CLASSES,
   transactionOutboxHook,
   alarmOutboxHook,
   journalOutboxHook,
   collectionOutboxHook,
   type AlarmEventData,
   type OutboxDepth,
+  type OutboxFullState,
+  type OutboxLane,
   type OutboxMessage,
   type OutboxOptions,
   type OutboxRow,
@@ -42,6 +45,8 @@ export {
   TelemetryPublisher,
   type BackoffSettings,
   type BrokerSettings,
+  type CommandableKiosk,
+  type CommandsSettings,
   type KioskTelemetryEvents,
   type KioskTelemetrySource,
   type MqttClientLike,
@@ -51,3 +56,38 @@ export {
   type TelemetrySettings,
   type TelemetryStatus,
 } from './publisher.js';
+export { AlarmMonitor, deviceAlarms, type AlarmCondition, type AlarmConditionData, type AlarmSeverity } from './alarms.js';
+export { createBoardProbe, parseMilliCelsius, parseThrottled, type BoardProbe, type BoardProbeOptions, type ThrottleFlags } from './board.js';
+export {
+  COMMAND_NAMES,
+  COMMAND_VERSION,
+  REFUSALS,
+  canonicalJson,
+  isCommandName,
+  loadPrivateKey,
+  loadPublicKeys,
+  parseCommand,
+  publicKeyBase64,
+  signCommand,
+  signingText,
+  verifySignature,
+  type CommandDraft,
+  type CommandEnvelope,
+  type CommandName,
+  type FleetPublicKey,
+  type ParsedCommand,
+  type Refusal,
+  type VerifyKey,
+} from './command-envelope.js';
+export {
+  CommandProcessor,
+  type CommandHooks,
+  type CommandProcessorOptions,
+  type CommandReply,
+  type CommandSettings,
+  type CommandTarget,
+  type ReplySink,
+  type ReplyStatus,
+} from './commands.js';
+export { ReplayGuard, type ReplayGuardOptions } from './replay.js';
+export { settingsReloader } from './reload.js';

@@ -103,6 +103,7 @@ export class Outbox {
   private readonly rowExists: SqliteStatement;
   private readonly countByClass: SqliteStatement;
   private readonly lastPaid: SqliteStatement;
+  private readonly selectCash: SqliteStatement;
   private readonly deleteMany: (ids: readonly number[]) => void;
   private readonly listeners = new Set<() => void>();
   private readonly fullListeners = new Set<(s: OutboxFullState) => void>();
@@ -130,6 +131,7 @@ export class Outbox {
     this.rowExists = db.prepare('SELECT 1 FROM outbox WHERE row_id = ?').pluck();
     this.countByClass = db.prepare('SELECT class, count(*) AS n FROM outbox GROUP BY class');
     this.lastPaid = db.prepare("SELECT max(closed_wall_ms) FROM transactions WHERE state = 'closed' AND outcome IN ('paid', 'paid-partially')").pluck();
+    this.selectCash = db.prepare('SELECT currency, value, count FROM cashbox ORDER BY currency');
     const del = db.prepare('DELETE FROM outbox WHERE row_id = ?');
     this.deleteMany = db.transaction((ids: readonly number[]) => { for (const id of ids) del.run(id); });
     for (const r of this.countByClass.all() as { class: string; n: number }[]) if (isDurableClass(r.class)) this.counts[r.class] = r.n;
@@ -256,6 +258,17 @@ export class Outbox {
   onFullChange(fn: (s: OutboxFullState) => void): () => void {
     this.fullListeners.add(fn);
     return () => { this.fullListeners.delete(fn); };
+  }
+
+  /** The cash box now (the journal's projection): notes and amount per currency, for the heartbeat. */
+  cashbox(): { readonly notes: number; readonly amounts: Readonly<Record<string, number>> } {
+    const amounts: Record<string, number> = {};
+    let notes = 0;
+    for (const r of this.selectCash.all() as { currency: string; value: number; count: number }[]) {
+      amounts[r.currency] = r.value;
+      notes += r.count;
+    }
+    return { notes, amounts };
   }
 
   /** Wall time of the newest paid transaction in the journal's projection, or null. */

@@ -507,6 +507,7 @@ export class TelemetryPublisher {
       outboxDepth: depth,
       outbox: byClass,
       outboxFull: full,
+      cash: safe(() => { const c = this.o.outbox.cashbox(); return { notes: c.notes, amounts: { ...c.amounts } }; }),
       lastTransactionAgeMs: this.lastPaidWallMs === null ? null : Math.max(0, Math.floor(this.o.clock.wallMs() - this.lastPaidWallMs)),
       devices,
       alarms: this.alarms.activeAlarms().map((a) => a.alarm),

@@ -47,8 +47,6 @@ describe.runIf(run)('browser: the fleet dashboard', () => {
     expect(await card.getByTestId('paper').getAttribute('data-level')).toBe('bad');
     expect(await card.getAttribute('data-alarm')).toBe('true');
     expect(await fleet.getByTestId('fleet-events').textContent()).toContain(`${id} devices/devices`);
-    // The signed-command form stays off until the fleet console's signer exists.
-    expect(await fleet.getByRole('button', { name: 'Sign and send' }).isDisabled()).toBe(true);
     const shot = screenshotPath('fleet');
     if (shot) await fleet.screenshot({ path: shot, fullPage: true });
 
@@ -56,5 +54,31 @@ describe.runIf(run)('browser: the fleet dashboard', () => {
     await paperSwitch.click();
     await expect.poll(() => card.getByTestId('service').textContent(), { timeout: 15_000 }).toBe('in-service');
     expect(await card.getByTestId('alarms').textContent()).toBe('none');
+  });
+
+  it('takes a terminal out of service and back with commands signed by the fleet console', async () => {
+    const { sim, web } = stack!;
+    const id = sim.config.terminal.id;
+    const page = await browser!.context.newPage();
+    await page.goto(`${web.url}fleet/?lang=en`);
+    const card = page.locator(`article.terminal[data-terminal="${id}"]`);
+    await expect.poll(() => card.getByTestId('service').textContent(), { timeout: 15_000 }).toBe('in-service');
+    const send = page.getByRole('button', { name: 'Sign and send' });
+    await expect.poll(() => send.isEnabled()).toBe(true);
+    await page.locator('#cmd-terminal').selectOption(`${sim.config.terminal.fleet}/${id}`);
+
+    await page.locator('#cmd-name').selectOption('out-of-service');
+    await send.click();
+    const result = page.getByTestId('command-result');
+    await expect.poll(() => result.getAttribute('data-ok'), { timeout: 15_000 }).toBe('true');
+    expect(await result.textContent()).toContain('out-of-service: ok');
+    await expect.poll(() => card.getByTestId('service').textContent(), { timeout: 15_000 }).toBe('out-of-service');
+    expect(sim.runtime.kiosk.serviceState().service).toBe('out-of-service');
+
+    await page.locator('#cmd-name').selectOption('in-service');
+    await send.click();
+    await expect.poll(() => result.textContent(), { timeout: 15_000 }).toContain('in-service: ok');
+    await expect.poll(() => card.getByTestId('service').textContent(), { timeout: 15_000 }).toBe('in-service');
+    await page.close();
   });
 });

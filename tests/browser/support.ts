@@ -11,6 +11,7 @@ import { build } from 'vite';
 import { startSimKiosk, type SimKiosk } from '../sim/harness.js';
 import { createActionQueue, createActor } from '../sim/launcher/actions.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../sim/launcher/broker.js';
+import { simConsoleKey } from '../sim/web/console-key.js';
 import { startWebPanel, type WebPanel } from '../sim/web/server.js';
 
 export const CHROMIUM = process.env['KIOSKD_CHROMIUM'] ?? '/usr/bin/chromium';
@@ -44,12 +45,14 @@ export interface Stack {
 
 /** What `npm start` runs, minus the terminal: broker, kiosk and web server, wired the same way. */
 export async function startStack(root: string, newTxId?: () => string): Promise<Stack> {
+  const keyDir = mkdtempSync(join(tmpdir(), 'kioskd-fleet-key-'));
+  const consoleKey = await simConsoleKey(join(keyDir, 'console.pem'));
   const broker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0 });
   let sim: SimKiosk;
   try {
     sim = await startSimKiosk({
       ...(newTxId ? { newTxId } : {}),
-      overrides: { telemetry: { brokers: [{ url: broker.url, protocolVersion: 4 }], embeddedBroker: { enabled: true, host: broker.host, port: broker.port } } },
+      overrides: { telemetry: { brokers: [{ url: broker.url, protocolVersion: 4 }], embeddedBroker: { enabled: true, host: broker.host, port: broker.port }, commands: { publicKeys: [consoleKey.publicKey] } } },
     });
   } catch (err) {
     await broker.stop();
@@ -59,7 +62,7 @@ export async function startStack(root: string, newTxId?: () => string): Promise<
   let web: WebPanel | undefined;
   const log = (line: string): void => { notes.push(line); web?.log(line); };
   const act = createActionQueue(createActor({ sim, broker, log, quit: async () => {} }), sim, (code) => log(`error: ${code}`));
-  web = await startWebPanel({ sim, broker, host: '127.0.0.1', port: 0, act, root });
+  web = await startWebPanel({ sim, broker, host: '127.0.0.1', port: 0, act, root, console: consoleKey });
   await sim.runtime.start();
   const w = web;
   return {
@@ -68,6 +71,7 @@ export async function startStack(root: string, newTxId?: () => string): Promise<
       await w.close();
       await sim.close();
       await broker.stop();
+      rmSync(keyDir, { recursive: true, force: true });
     },
   };
 }

@@ -69,7 +69,11 @@ describe('kioskctl probe (device simulators on mock serial ports)', () => {
     expect(r.code).toBe(69);
     expect(r.text).toContain('nothing answered');
     expect((await run(['probe', '/dev/no-such-tty-here'])).code).toBe(66);
-    expect((await run(['probe', '/dev/null'])).code).toBe(66);
+    expect((await run(['probe', '/etc/hostname'])).code).toBe(66);
+    const notTty = await run(['probe', '/dev/null', '--timeout-ms', '50', '--listen-ms', '50']);
+    expect(notTty.code).not.toBe(0);
+    expect(notTty.text).toContain('/dev/null');
+    expect(notTty.text).not.toMatch(/\n\s+at /);
     expect((await run(['probe', path, '--only', 'morse'])).code).toBe(64);
     expect((await run(['probe'])).code).toBe(64);
   });

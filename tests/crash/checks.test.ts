@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { APPEND_SITES } from '../../src/runtime/kiosk.js';
 import { checkAll, checkScenario, type Evidence, type ScenarioLog } from './checks.js';
-import { buildKillPlan, rng, scenarioScript } from './plan.js';
+import { buildKillPlan, PAYMENT_SITES, rng, scenarioScript } from './plan.js';
 import { parseCrashAt } from './protocol.js';
 
 const scenario = (over: Partial<ScenarioLog> = {}): ScenarioLog => ({
@@ -60,14 +60,16 @@ describe('crash harness plan', () => {
     expect(buildKillPlan(20, rng(7))).toEqual(a);
     expect(a).toHaveLength(20);
     const sites = new Set(a.flatMap((e) => (e.kind === 'site' ? [e.at.site] : [])));
-    expect(sites.size).toBe(Math.min(16, APPEND_SITES.length));
+    expect(sites.size).toBe(Math.min(16, PAYMENT_SITES.length));
     expect(a.filter((e) => e.kind === 'random')).toHaveLength(4);
   });
 
-  it('aims at every site with increasing hit counts over a long plan', () => {
+  it('aims at every payment site with increasing hit counts over a long plan', () => {
     const plan = buildKillPlan(300, rng(1));
     const sites = new Set(plan.flatMap((e) => (e.kind === 'site' ? [e.at.site] : [])));
-    expect([...sites].sort()).toEqual([...APPEND_SITES].sort());
+    expect([...sites].sort()).toEqual([...PAYMENT_SITES].sort());
+    expect(PAYMENT_SITES.every((s) => APPEND_SITES.includes(s))).toBe(true);
+    expect(PAYMENT_SITES).toContain('before:note.credited');
     expect(plan.some((e) => e.kind === 'site' && e.at.hit === 3)).toBe(true);
     expect(plan.some((e) => e.kind === 'site' && e.at.site.endsWith(':validator.counters') && e.at.hit > 1)).toBe(false);
   });

@@ -19,7 +19,7 @@ import { SspValidatorSim } from '../sim/ssp/index.js';
 import { startBillerTap } from './biller-tap.js';
 import { checkAll, violationKey, type ScenarioLog, type Violation } from './checks.js';
 import { KioskdProcess } from './kioskd-process.js';
-import { buildKillPlan, int, rng, scenarioScript, type KillPlanEntry, type ScenarioScript } from './plan.js';
+import { buildKillPlan, int, PAYMENT_SITES, rng, scenarioScript, type KillPlanEntry, type ScenarioScript } from './plan.js';
 import { formatCrashAt } from './protocol.js';
 import { readPrinterRecord } from './recording-printer.js';
 
@@ -296,10 +296,12 @@ export async function runCrashInjection(o: CrashRunOptions): Promise<CrashRunRes
 
   const v = [...violations.values()];
   const summary = `crash-injection: ${kills} kills, ${sitesKilled.size}/${APPEND_SITES.length} sites, ${v.length} violations`;
-  const notHit = APPEND_SITES.filter((s) => !sitesKilled.has(s));
+  const notHit = PAYMENT_SITES.filter((s) => !sitesKilled.has(s));
+  const notScripted = APPEND_SITES.filter((s) => !PAYMENT_SITES.includes(s));
   log(`${scenarios.length} scenarios, ${randomKills} random-instant kills, ${Math.round((Date.now() - startedAt) / 1000)} s`);
   log(`kills per site: ${[...sitesKilled].map(([s, n]) => `${s}×${n}`).join(' ')}`);
-  if (notHit.length) log(`sites never killed at: ${notHit.join(', ')}`);
+  if (notHit.length) log(`payment sites never killed at: ${notHit.join(', ')}`);
+  if (notScripted.length) log(`append sites no scenario here reaches (cash collection, settlement): ${notScripted.join(', ')}`);
   if (unreached.length) log(`planned kills whose site did not come within ${perLife} scenarios: ${unreached.length} (${[...new Set(unreached)].slice(0, 12).join(', ')}${unreached.length > 12 ? ', …' : ''})`);
   if (strays) log(`diagnostics (kioskd's own reports, not checks): ${strays} credit(s) journaled outside any transaction, in lives after kills at ${[...strayAfter].map(([k, n]) => `${k}×${n}`).join(' ')}`);
   if (ownDir && v.length === 0) rmSync(dir, { recursive: true, force: true });

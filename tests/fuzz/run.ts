@@ -8,6 +8,7 @@ import { fuzzEscposStatus } from './escpos.js';
 import { fuzzHid, fuzzSerialScanner } from './hid.js';
 import { fuzzId003 } from './id003.js';
 import { fuzzSsp } from './ssp.js';
+import { fuzzWallet } from './wallet.js';
 import { fuzzZvt } from './zvt.js';
 
 interface FuzzResult { frames: number; decoded: number; escapedErrors: number; hangs: number }
@@ -19,6 +20,7 @@ const DECODERS: Record<string, (o: { frames: number; seed: number }) => FuzzResu
   'serial-scanner': fuzzSerialScanner,
   escpos: fuzzEscposStatus,
   zvt: fuzzZvt,
+  wallet: fuzzWallet,
 };
 
 const { values } = parseArgs({ options: { frames: { type: 'string' }, seed: { type: 'string' }, only: { type: 'string' } } });

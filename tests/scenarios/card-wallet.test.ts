@@ -133,3 +133,41 @@ describe('card payments: authorise, post, then book or void', () => {
     expect(sim.biller.postings).toEqual([]);
   });
 });
+
+describe('wallet payment codes: the customer shows the code on a phone, the kiosk scanner reads it', () => {
+  it('paid: the code is charged, the bill posted, the order confirmed; the code itself is journaled nowhere', async () => {
+    sim = await startSimKiosk({ wallet: true, newTxId: () => 'WAL-1' });
+    await sim.runtime.kiosk.start();
+    await toBill(sim, 'WAL-1');
+    const code = sim.walletSim!.issueCode('wechat', 'grandma');
+    sim.devices.scanner.scan(code);
+    await closed(sim, 'WAL-1');
+    expect(sim.runtime.journal.transaction('WAL-1')).toMatchObject({ outcome: 'paid', paid: 4_560, tender: 'wallet' });
+    expect(sim.walletSim!.balance('grandma')).toBe(4_560); // taken from the customer's wallet
+    expect(sim.biller.postings).toEqual([expect.objectContaining({ txId: 'WAL-1', amount: 4_560 })]);
+    const journalText = JSON.stringify(sim.runtime.journal.events({ txId: 'WAL-1' }));
+    expect(journalText).not.toContain(code);
+    expect(sim.logLines.join('')).not.toContain(code);
+  });
+
+  it('the biller refuses after the wallet was charged: the charge is reversed, the customer keeps the money', async () => {
+    sim = await startSimKiosk({ wallet: true, newTxId: () => 'WAL-2' });
+    await sim.runtime.kiosk.start();
+    await toBill(sim, 'WAL-2');
+    sim.biller.setMode('refuse');
+    sim.devices.scanner.scan(sim.walletSim!.issueCode('alipay', 'grandpa'));
+    await closed(sim, 'WAL-2');
+    expect(sim.runtime.journal.transaction('WAL-2')).toMatchObject({ outcome: 'cancelled', paid: 0 });
+    expect(sim.walletSim!.balance('grandpa')).toBe(0);
+  });
+
+  it('a bill barcode scanned on the bill screen is not taken for a payment code', async () => {
+    sim = await startSimKiosk({ wallet: true, newTxId: () => 'WAL-3' });
+    await sim.runtime.kiosk.start();
+    await toBill(sim, 'WAL-3');
+    sim.devices.scanner.scan(sim.biller.sampleBarcodes()[0]!.code);
+    await sim.runtime.kiosk.settle();
+    expect(sim.runtime.kiosk.state().name).toBe('bill-shown');
+    expect(sim.walletSim!.orders()).toEqual([]);
+  });
+});

@@ -11,7 +11,9 @@ import type { Logger } from 'pino';
 import { loadConfig, type KioskConfig } from '../../src/config/index.js';
 import { deepMerge, type JsonObject } from '../../src/config/merge.js';
 import { createEscposPrinter } from '../../src/drivers/escpos/index.js';
+import { createWalletTender } from '../../src/drivers/wallet/index.js';
 import { createZvtTerminal } from '../../src/drivers/zvt/index.js';
+import { startWalletSim, type WalletSim } from './wallet/index.js';
 import { EscposPrinterSim } from './escpos/index.js';
 import { attachToMockPort } from './serial/mock-bridge.js';
 import { systemClock, systemTimers, type Clock, type Timers } from '../../src/hal/index.js';
@@ -37,6 +39,8 @@ export interface SimKioskOptions {
   /** The bill validator: the HAL fake (default) or a real driver on a wire-level simulator. */
   readonly validator?: CashKind;
   readonly wireSim?: WireSimOptions;
+  /** A wallet gateway simulator and the real wallet tender (customer-presented payment codes). */
+  readonly wallet?: boolean;
   /** The receipt printer: the HAL fake (default) or the real ESC/POS driver against the printer simulator. */
   readonly printer?: 'fake' | 'escpos';
   /** The card module: the HAL fake (default) or the real ZVT driver against the ZVT terminal simulator over TCP. */
@@ -53,6 +57,8 @@ export interface SimKiosk {
   /** The bill validator in use and what a customer does with it. */
   readonly cash: CashSim;
   readonly biller: BillerSim;
+  /** The wallet gateway simulator when `wallet: true`. */
+  readonly walletSim: WalletSim | undefined;
   /** The ESC/POS printer simulator when `printer: 'escpos'` (decodes what was printed). */
   readonly escpos: EscposPrinterSim | undefined;
   /** The ZVT terminal simulator when `card: 'zvt'`. */
@@ -81,6 +87,10 @@ export async function startSimKiosk(opts: SimKioskOptions = {}): Promise<SimKios
     const port = await zvtServer.listen();
     cardBlock = { driver: 'zvt', transport: 'tcp', host: '127.0.0.1', tcpPort: port, password: '000000', statusRepeatMs: 500, maxStatusInfos: 20 };
   }
+  const walletSim = opts.wallet ? await startWalletSim() : undefined;
+  const walletBlock: Record<string, unknown> = walletSim
+    ? { driver: 'wallet', gatewayUrl: walletSim.url, timeoutMs: 1_000, queryIntervalMs: 200, maxQueryMs: 3_000, retries: 2, backoffMs: 100 }
+    : { driver: 'none' };
   let escpos: EscposPrinterSim | undefined;
   let printerBlock: Record<string, unknown> = { driver: 'fake' };
   if (opts.printer === 'escpos') {
@@ -97,7 +107,7 @@ export async function startSimKiosk(opts: SimKioskOptions = {}): Promise<SimKios
         journal: { path: join(dataDir, 'journal.db') },
         settings: { path: join(dataDir, 'settings.json') },
         billing: { gatewayUrl: biller.url },
-        devices: { billValidator: cash.block, cardPayment: cardBlock, printer: printerBlock },
+        devices: { billValidator: cash.block, cardPayment: cardBlock, printer: printerBlock, wallet: walletBlock },
       }, opts.overrides ?? {}),
     });
     const config = loaded.config;
@@ -116,6 +126,9 @@ export async function startSimKiosk(opts: SimKioskOptions = {}): Promise<SimKios
           ? createEscposPrinter(config.devices.printer, { clock: opts.clock ?? systemClock, timers: opts.timers ?? systemTimers, logger, language: config.terminal.locale })
           : devices.receiptPrinter,
         ...(config.devices.cardPayment.driver === 'fake' ? { cardPayment: devices.cardPayment } : {}),
+        ...(config.devices.wallet.driver === 'wallet'
+          ? { wallet: createWalletTender(config.devices.wallet, { clock: opts.clock ?? systemClock, timers: opts.timers ?? systemTimers, logger, currency: config.terminal.currency }) }
+          : {}),
         ...(config.devices.cardPayment.driver === 'zvt'
           ? { cardPayment: createZvtTerminal(config.devices.cardPayment, { clock: opts.clock ?? systemClock, timers: opts.timers ?? systemTimers, logger, currency: config.terminal.currency }) }
           : {}),
@@ -127,17 +140,19 @@ export async function startSimKiosk(opts: SimKioskOptions = {}): Promise<SimKios
       ...(opts.billerClient ? { biller: opts.billerClient } : {}),
     });
     return {
-      runtime, devices, biller, config, dataDir, logLines, cash: cashSim, zvt, escpos,
+      runtime, devices, biller, config, dataDir, logLines, cash: cashSim, zvt, escpos, walletSim,
       async close() {
         await runtime.close();
         await biller.close();
         await zvtServer?.close();
+        await walletSim?.close();
         if (ownDir) rmSync(dataDir, { recursive: true, force: true });
       },
     };
   } catch (err) {
     await biller.close();
     await zvtServer?.close();
+    await walletSim?.close();
     throw err;
   }
 }

@@ -69,7 +69,7 @@ describe('wallet tender ↔ simulated gateway: the happy paths', () => {
   });
 
   it('userpaying → polled → approved, with the "confirm on your phone" prompt', async () => {
-    const { t, sim } = await setup();
+    const { t, sim } = await setup({ tender: { maxQueryMs: 10_000 } });
     const ev = events(rig!);
     sim.setMode('userpaying');
     sim.setUserPayingQueries(3);
@@ -112,7 +112,7 @@ describe('wallet tender ↔ simulated gateway: the happy paths', () => {
 
 describe('wallet tender ↔ simulated gateway: lost and late answers', () => {
   it('lost answer → the order query finds it paid → confirm', async () => {
-    const { t, sim } = await setup();
+    const { t, sim } = await setup({ tender: { maxQueryMs: 10_000 } });
     const ev = events(rig!);
     sim.setMode('lost-answer');
     const r = await t.authorize({ amount: 3300, currency: CNY, ref: 'tx-8', paymentCode: sim.issueCode('wechat', 'hank') });
@@ -140,7 +140,7 @@ describe('wallet tender ↔ simulated gateway: lost and late answers', () => {
   });
 
   it('slow but within the timeout: approved', async () => {
-    const { t, sim } = await setup();
+    const { t, sim } = await setup({ tender: { timeoutMs: 5_000 } });
     sim.setMode('slow', { slowMs: 50 });
     const r = await t.authorize({ amount: 700, currency: CNY, ref: 'tx-10', paymentCode: sim.issueCode('wechat', 'jack') });
     expect(r.outcome).toBe('approved');

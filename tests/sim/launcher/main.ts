@@ -17,6 +17,7 @@ import { startSimKiosk, type SimKiosk } from '../harness.js';
 import { createActionQueue, createActor } from './actions.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker.js';
 import { keyMap } from './keys.js';
+import { simConsoleKey } from '../web/console-key.js';
 import { startWebPanel, type WebPanel } from '../web/server.js';
 import { renderView, type ViewModel } from './view.js';
 
@@ -62,11 +63,13 @@ async function main(): Promise<number> {
   }
 
   const logger = createLogger({ level: 'debug', destination: pino.destination({ dest: logPath, sync: false, mkdir: true }) });
+  // The simulated fleet operator's key: the dashboard signs commands with it, the terminal trusts it.
+  const consoleKey = await simConsoleKey(join(dataDir, 'fleet-console.pem'));
   let sim: SimKiosk;
   try {
     sim = await startSimKiosk({
       dataDir, logger, validator,
-      overrides: { telemetry: { brokers: [{ url: broker.url, protocolVersion: 4 }], embeddedBroker: { enabled: true, host: broker.host, port: broker.port } } },
+      overrides: { telemetry: { brokers: [{ url: broker.url, protocolVersion: 4 }], embeddedBroker: { enabled: true, host: broker.host, port: broker.port }, commands: { publicKeys: [consoleKey.publicKey] } } },
     });
   } catch (err) {
     await broker.stop();
@@ -169,10 +172,10 @@ async function main(): Promise<number> {
   // The browser panel drives the same queue; a busy default port falls back to any free one, as the broker's does.
   const wantWeb = values['web-port'] !== undefined ? Number(values['web-port']) : 8080;
   try {
-    web = await startWebPanel({ sim, broker, host: '127.0.0.1', port: wantWeb, act: queued });
+    web = await startWebPanel({ sim, broker, host: '127.0.0.1', port: wantWeb, act: queued, console: consoleKey });
   } catch (err) {
     if (values['web-port'] !== undefined) throw err;
-    web = await startWebPanel({ sim, broker, host: '127.0.0.1', port: 0, act: queued });
+    web = await startWebPanel({ sim, broker, host: '127.0.0.1', port: 0, act: queued, console: consoleKey });
     out(`[web] port ${wantWeb} is busy; the panel is served on ${web.port} instead`);
   }
   const onKeys = (text: string): void => {

@@ -10,14 +10,16 @@ import type { Duplex } from 'node:stream';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocket, WebSocketServer, createWebSocketStream } from 'ws';
 import { z } from 'zod';
+import { fleet as fleetConsole } from '../../../src/cli/fleet/index.js';
 import { toKioskError } from '../../../src/errors/index.js';
 import { formatMinor } from '../../../src/money/index.js';
 import type { DeviceStatus } from '../../../src/hal/index.js';
 import {
-  INFO_PATH, MQTT_WS_PATH, PANEL_WS_PATH,
-  type DeviceView, type Faults, type LogEntry, type LogKind, type PanelInfo, type ReceiptView, type ServerMessage, type ServiceView, type WireAction,
+  COMMAND_PATH, DASHBOARD_COMMANDS, INFO_PATH, MQTT_WS_PATH, PANEL_WS_PATH,
+  type CommandResponse, type DeviceView, type Faults, type LogEntry, type LogKind, type PanelInfo, type ReceiptView, type ServerMessage, type ServiceView, type WireAction,
 } from '../../../web/shared/protocol.js';
 import type { SimKiosk } from '../harness.js';
+import type { ConsoleKey } from './console-key.js';
 import type { EmbeddedBroker } from '../launcher/broker.js';
 import type { Action } from '../launcher/keys.js';
 import { NOTE_KEYS } from '../launcher/keys.js';
@@ -32,6 +34,8 @@ export interface WebPanelOptions {
   readonly act: (a: Action) => Promise<void>;
   /** Built pages; `dist/web` under the working directory by default. */
   readonly root?: string;
+  /** The fleet operator's key: with it the dashboard's command form signs and sends through the fleet console. */
+  readonly console?: ConsoleKey;
 }
 
 export interface WebPanel {
@@ -68,6 +72,9 @@ const WireActionSchema: z.ZodType<WireAction> = z.discriminatedUnion('kind', [
   z.object({ kind: z.enum(['door', 'unplug', 'paper', 'broker', 'cashbox', 'jam']) }),
 ]);
 const ClientMessageSchema = z.object({ t: z.literal('action'), id: z.number().int(), action: WireActionSchema });
+const TOPIC_LEVEL = z.string().regex(/^[^+#/\u0000]{1,64}$/);
+const CommandRequestSchema = z.object({ fleet: TOPIC_LEVEL, terminal: TOPIC_LEVEL, name: z.enum(DASHBOARD_COMMANDS) });
+const MAX_BODY = 4096;
 
 function deviceView(s: DeviceStatus): DeviceView {
   return { state: s.state, reason: s.reason, text: s.text };
@@ -92,6 +99,7 @@ export async function startWebPanel(o: WebPanelOptions): Promise<WebPanel> {
     badges: BADGES.map((b) => ({ ...b, kind: 'badge' })),
     notes: NOTE_KEYS.map(([, v]) => v),
     mqttPath: MQTT_WS_PATH,
+    commands: o.console !== undefined,
   };
 
   // ---- what the page is shown -------------------------------------------------------------------
@@ -197,6 +205,11 @@ export async function startWebPanel(o: WebPanelOptions): Promise<WebPanel> {
   };
 
   // ---- HTTP ---------------------------------------------------------------------------------------
+  // A page on another site must not drive the kiosk through the visitor's browser: same origin only.
+  const sameOrigin = (req: IncomingMessage): boolean => {
+    const origin = req.headers.origin;
+    return origin === undefined || origin === `http://${req.headers.host ?? ''}`;
+  };
   const serveFile = (req: IncomingMessage, res: ServerResponse, path: string): void => {
     // Resolved inside `root` only: a `..` in the URL never leaves it.
     const file = normalize(join(root, decodeURIComponent(path)));
@@ -217,8 +230,38 @@ export async function startWebPanel(o: WebPanelOptions): Promise<WebPanel> {
     createReadStream(target).pipe(res);
   };
 
+  // The dashboard's command form: signed and sent by the fleet console's own `send`, which waits for the reply.
+  const runCommand = (req: IncomingMessage, res: ServerResponse): void => {
+    const answer = (status: number, body: CommandResponse): void => {
+      res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
+    };
+    const key = o.console;
+    if (!key) { answer(501, { code: 69, text: 'this server has no fleet key: commands are off', json: null }); return; }
+    if (!sameOrigin(req) || !(req.headers['content-type'] ?? '').startsWith('application/json')) { answer(403, { code: 77, text: 'refused', json: null }); return; }
+    let body = '';
+    let tooBig = false;
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => { body += chunk; if (body.length > MAX_BODY) { tooBig = true; req.destroy(); } });
+    req.on('end', () => {
+      if (tooBig) return;
+      let parsed: unknown;
+      try { parsed = JSON.parse(body); } catch { parsed = undefined; }
+      const c = CommandRequestSchema.safeParse(parsed);
+      if (!c.success) { answer(400, { code: 64, text: 'bad command request', json: null }); return; }
+      log(`command ${c.data.name} to ${c.data.fleet}/${c.data.terminal} (signed with ${key.keyId})`, 'action');
+      fleetConsole([
+        'send', c.data.terminal, c.data.name, '--fleet', c.data.fleet, '--url', broker.url, '--prefix', cfg.telemetry.topicPrefix,
+        '--key', key.keyFile, '--key-id', key.keyId, '--ttl', '60', '--wait', '10000',
+      ], { write: () => {} }).then(
+        (r) => { log(`command ${c.data.name}: ${r.text.split('\n')[0] ?? ''}`, r.code === 0 ? 'action' : 'error'); answer(200, { code: r.code, text: r.text, json: r.json }); },
+        (err: unknown) => answer(500, { code: 70, text: toKioskError(err).code, json: null }),
+      );
+    });
+  };
+
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname === COMMAND_PATH && req.method === 'POST') { runCommand(req, res); return; }
     if (req.method !== 'GET' && req.method !== 'HEAD') { res.writeHead(405).end(); return; }
     if (url.pathname === '/') { res.writeHead(302, { location: '/panel/' }).end(); return; }
     if (url.pathname === '/panel' || url.pathname === '/fleet') { res.writeHead(302, { location: `${url.pathname}/` }).end(); return; }
@@ -248,11 +291,6 @@ export async function startWebPanel(o: WebPanelOptions): Promise<WebPanel> {
     if (!broker.handleStream(stream)) ws.close(1013, 'broker down');
   });
 
-  // A page on another site must not drive the kiosk through the visitor's browser: same origin only.
-  const sameOrigin = (req: IncomingMessage): boolean => {
-    const origin = req.headers.origin;
-    return origin === undefined || origin === `http://${req.headers.host ?? ''}`;
-  };
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const wss = path === PANEL_WS_PATH ? panelWss : path === MQTT_WS_PATH ? mqttWss : undefined;
