@@ -63,7 +63,7 @@ describe('loadConfig', () => {
 
   it('loads the sim profile named by KIOSKD_PROFILE, with repo-relative paths resolved', async () => {
     const { config, sources, root } = await loadConfig({ env: { KIOSKD_PROFILE: 'sim' }, overridesPath: settings });
-    expect(Object.values(config.devices).map((d) => d.driver)).toEqual(['fake', 'fake', 'fake', 'fake', 'fake', 'fake']);
+    expect(Object.values(config.devices).map((d) => d.driver)).toEqual(['fake', 'fake', 'fake', 'fake', 'fake', 'fake', 'none']);
     expect(config.journal.path).toBe(join(root, 'var', 'journal.db'));
     expect(config.settings.path).toBe(join(root, 'var', 'settings.json'));
     expect(config.telemetry.embeddedBroker).toEqual({ enabled: true, host: '127.0.0.1', port: 1883 });

@@ -91,15 +91,16 @@ export interface Conformance {
 }
 
 /** Checks one published message against the document: its channel by topic, then one of its messages. */
-export async function conforms(topic: string, payload: string | Buffer): Promise<Conformance> {
+export async function conforms(topic: string, payload: string | Buffer, channelId?: string): Promise<Conformance> {
   const c = await loadContract();
-  const ch = c.channels.find((x) => x.pattern.test(topic));
+  // A reply sent to an MQTT 5 response topic lives where the sender chose: checked as the reply channel.
+  const ch = channelId === undefined ? c.channels.find((x) => x.pattern.test(topic)) : c.channels.find((x) => x.id === channelId);
   if (!ch) throw new Error(`topic ${topic} is not in docs/asyncapi.yaml`);
   let value: unknown;
   try { value = JSON.parse(String(payload)); } catch { throw new Error(`payload on ${topic} is not JSON`); }
-  const m = ch.pattern.exec(topic)!;
-  const params = Object.fromEntries(ch.params.map((p, i) => [p, m[i + 1]]));
-  if (ch.id !== 'command' && typeOf(value) === 'object') {
+  const m = ch.pattern.exec(topic);
+  const params = m ? Object.fromEntries(ch.params.map((p, i) => [p, m[i + 1]])) : undefined;
+  if (params && ch.id !== 'command' && typeOf(value) === 'object') {
     const env = value as Record<string, unknown>;
     if (env['terminal'] !== params['terminal'] || env['fleet'] !== params['fleet']) throw new Error(`envelope on ${topic} names ${String(env['fleet'])}/${String(env['terminal'])}`);
   }

@@ -124,8 +124,9 @@ export async function consumer(url: string, filters: string[], opts: IClientOpti
   const nonConforming: string[] = [];
   const checks: Promise<void>[] = [];
   client.on('message', (topic: string, payload: Buffer, packet: IPublishPacket) => {
-    checks.push(conforms(topic, payload).then(() => undefined, (e: unknown) => { nonConforming.push(e instanceof Error ? e.message : String(e)); }));
+    // Commands are the back end's (some deliberately bad here); everything else is kioskd's and must conform.
     if (topic.includes('/cmd/')) return;
+    checks.push(conforms(topic, payload, topic.startsWith(`${PREFIX}/`) ? undefined : 'reply').then(() => undefined, (e: unknown) => { nonConforming.push(e instanceof Error ? e.message : String(e)); }));
     const env = parseEnvelope(payload);
     const r = { topic, env, retain: packet.retain, packet };
     got.push(r);

@@ -5,12 +5,13 @@
 import { byId, fill, h, prependCapped } from '../shared/dom.js';
 import { applyI18n, bindLangButton, onLangChange, t, type MessageKey } from '../shared/i18n.js';
 import { brokerUrl, watchTelemetry, type TelemetryMessage } from '../shared/mqtt.js';
-import { INFO_PATH, MQTT_WS_PATH, type PanelInfo } from '../shared/protocol.js';
-import { activeAlarms, applyEnvelope, cashboxMeter, paperMeter, type Meter, type TerminalView } from './model.js';
+import { COMMAND_PATH, DASHBOARD_COMMANDS, INFO_PATH, MQTT_WS_PATH, type CommandRequest, type CommandResponse, type PanelInfo } from '../shared/protocol.js';
+import { DEFAULT_CASHBOX_CAPACITY, activeAlarms, applyEnvelope, cashboxMeter, paperMeter, type Meter, type TerminalView } from './model.js';
 
 const KEEP = 200;
 const fleet = new Map<string, TerminalView>();
 let brokerConnected: boolean | undefined;
+const capacity = Number(new URLSearchParams(location.search).get('cashboxCapacity')) || DEFAULT_CASHBOX_CAPACITY;
 
 function renderConn(): void {
   const el = byId('conn');
@@ -48,7 +49,7 @@ function card(tv: TerminalView): HTMLElement {
     alarms.length
       ? h('ul', { class: 'alarms', 'data-testid': 'alarms' }, ...alarms.map((a) => h('li', {}, a)))
       : h('p', { class: 'muted', 'data-testid': 'alarms' }, t('fleet.noAlarms')),
-    meter('fleet.cashbox', cashboxMeter(tv), 'fleet.cashboxUnknown', 'cashbox'),
+    meter('fleet.cashbox', cashboxMeter(tv, capacity), 'fleet.cashboxUnknown', 'cashbox'),
     meter('fleet.paper', paperMeter(tv), 'fleet.unknown', 'paper'),
     h('details', {}, h('summary', {}, t('fleet.devices')),
       h('ul', { class: 'devices' }, ...Object.entries(tv.devices).map(([n, d]) => h('li', {}, `${n}: ${d.state}${d.reason === 'ok' ? '' : ` (${d.reason})`}`)))),
@@ -78,16 +79,56 @@ function onMessage(m: TelemetryMessage): void {
   renderGrid();
 }
 
-async function prefix(): Promise<string> {
+async function serverInfo(): Promise<PanelInfo | undefined> {
   try {
     const r = await fetch(INFO_PATH, { cache: 'no-store' });
-    if (r.ok) return ((await r.json()) as PanelInfo).topicPrefix;
-  } catch { /* served elsewhere: the default prefix */ }
-  return 'kiosk/v1';
+    if (r.ok) return (await r.json()) as PanelInfo;
+  } catch { /* served elsewhere: defaults, and no commands */ }
+  return undefined;
+}
+
+// ---- signed commands: the server signs with the fleet console's code; the page never holds a key ----
+
+let commandsOn = false;
+
+function renderCommandNote(): void {
+  const note = byId('command-note');
+  note.dataset['i18n'] = commandsOn ? 'fleet.cmdEnabled' : 'fleet.cmdUnavailable';
+  note.textContent = t(commandsOn ? 'fleet.cmdEnabled' : 'fleet.cmdUnavailable');
+}
+
+async function sendCommand(e: SubmitEvent): Promise<void> {
+  e.preventDefault();
+  if (!commandsOn) return;
+  const key = byId<HTMLSelectElement>('cmd-terminal').value;
+  const name = byId<HTMLSelectElement>('cmd-name').value;
+  const tv = fleet.get(key);
+  const out = byId('command-result');
+  if (!tv) return;
+  const fields = byId<HTMLFieldSetElement>('command-fields');
+  fields.disabled = true;
+  out.removeAttribute('data-ok');
+  out.textContent = t('fleet.cmdSending');
+  try {
+    const body: CommandRequest = { fleet: tv.fleet, terminal: tv.terminal, name };
+    const r = await fetch(COMMAND_PATH, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = (await r.json()) as CommandResponse;
+    out.dataset['ok'] = String(res.code === 0);
+    out.textContent = res.text;
+  } catch (err) {
+    out.dataset['ok'] = 'false';
+    out.textContent = String(err);
+  } finally {
+    fields.disabled = false;
+  }
 }
 
 async function start(): Promise<void> {
-  const p = await prefix();
+  const info = await serverInfo();
+  commandsOn = info?.commands === true;
+  byId<HTMLFieldSetElement>('command-fields').disabled = !commandsOn;
+  renderCommandNote();
+  const p = info?.topicPrefix ?? 'kiosk/v1';
   const filter = `${p}/+/+/#`;
   byId('filter').textContent = filter;
   watchTelemetry(brokerUrl(MQTT_WS_PATH), filter, onMessage, (connected) => {
@@ -97,11 +138,11 @@ async function start(): Promise<void> {
   });
 }
 
-// Signed commands go through the fleet console's signer; until it exists the form stays disabled.
-byId<HTMLFormElement>('command').addEventListener('submit', (e) => e.preventDefault());
+fill(byId('cmd-name'), ...DASHBOARD_COMMANDS.map((c) => h('option', { value: c }, c)));
+byId<HTMLFormElement>('command').addEventListener('submit', (e) => void sendCommand(e));
 
 bindLangButton(byId<HTMLButtonElement>('lang'));
-onLangChange(() => { renderConn(); renderGrid(); });
+onLangChange(() => { renderConn(); renderGrid(); renderCommandNote(); });
 applyI18n();
 renderConn();
 renderGrid();

@@ -27,6 +27,10 @@ export interface AlarmView {
   readonly ts: number;
 }
 
+/** Alarm kinds of a condition (raised while it holds, cleared when it stops), paired by `key`. */
+const RAISED = 'raised';
+const CLEARED = 'cleared';
+
 export interface TerminalView {
   readonly key: string;
   readonly fleet: string;
@@ -41,6 +45,11 @@ export interface TerminalView {
   version: string | undefined;
   devices: Record<string, DeviceDoc>;
   heartbeat: { ts: number; uptimeMs: number; outboxDepth: number } | undefined;
+  /** Notes in the cash box as the heartbeat counts them (the journal's cash period), zeroed by a collection. */
+  cash: { notes: number; amounts: Record<string, number> } | undefined;
+  /** Alarm conditions raised and not cleared, by key. */
+  active: Map<string, AlarmView>;
+  /** One-shot alarms (journal failure, settlement difference…), newest first. */
   alarms: AlarmView[];
 }
 
@@ -52,7 +61,7 @@ function num(v: unknown): number | undefined { return typeof v === 'number' && N
 function blank(fleet: string, terminal: string): TerminalView {
   return {
     key: `${fleet}/${terminal}`, fleet, terminal, online: undefined, boot: undefined, connection: undefined, service: undefined,
-    fsm: undefined, reasons: [], version: undefined, devices: {}, heartbeat: undefined, alarms: [],
+    fsm: undefined, reasons: [], version: undefined, devices: {}, heartbeat: undefined, cash: undefined, active: new Map(), alarms: [],
   };
 }
 
@@ -108,9 +117,40 @@ export function applyEnvelope(fleet: Map<string, TerminalView>, env: EnvelopeLik
       t.heartbeat = { ts: env.ts, uptimeMs: num(d['uptimeMs']) ?? 0, outboxDepth: num(d['outboxDepth']) ?? 0 };
       if (str(d['service'])) t.service = str(d['service']);
       if (str(d['fsm'])) t.fsm = str(d['fsm']);
+      {
+        const cash = d['cash'] as Record<string, unknown> | null | undefined;
+        const notes = num(cash?.['notes']);
+        if (notes !== undefined) {
+          const amounts: Record<string, number> = {};
+          const a = cash?.['amounts'];
+          if (typeof a === 'object' && a !== null) for (const [c, v] of Object.entries(a)) if (typeof v === 'number') amounts[c] = v;
+          t.cash = { notes, amounts };
+        }
+      }
+      // The heartbeat names the active conditions: it corrects a raise or clear this page never saw.
+      if (Array.isArray(d['alarms'])) {
+        const names = new Set(d['alarms'].filter((a): a is string => typeof a === 'string'));
+        for (const [key, a] of t.active) if (!names.has(a.alarm)) t.active.delete(key);
+        const held = new Set([...t.active.values()].map((a) => a.alarm));
+        for (const n of names) if (!held.has(n)) t.active.set(n, { alarm: n, severity: 'critical', ts: env.ts });
+      }
       break;
-    case 'alarm':
-      t.alarms = [{ alarm: str(d['alarm']) ?? env.kind, severity: str(d['severity']) ?? 'warning', ts: env.ts }, ...t.alarms].slice(0, ALARMS_KEPT);
+    case 'alarm': {
+      const view: AlarmView = { alarm: str(d['alarm']) ?? env.kind, severity: str(d['severity']) ?? 'warning', ts: env.ts };
+      const key = str(d['key']) ?? view.alarm;
+      if (env.kind === RAISED) {
+        t.active.delete(view.alarm); // a placeholder from a heartbeat, now known by its key
+        t.active.set(key, view);
+      } else if (env.kind === CLEARED) {
+        t.active.delete(key);
+        t.active.delete(view.alarm);
+      } else {
+        t.alarms = [view, ...t.alarms].slice(0, ALARMS_KEPT);
+      }
+      break;
+    }
+    case 'collection':
+      if (env.kind === 'cash.collected') t.cash = { notes: 0, amounts: {} };
       break;
     default:
       break;
@@ -118,17 +158,27 @@ export function applyEnvelope(fleet: Map<string, TerminalView>, env: EnvelopeLik
   return t;
 }
 
-/** What needs an operator now: devices in error, fraud or lost, then the terminal's recent alarm events. */
+/**
+ * What needs an operator now: the active alarm conditions, devices in error, fraud or lost that no
+ * condition names yet (a terminal that raises none, or its raise still on the way), then the recent
+ * one-shot alarms.
+ */
 export function activeAlarms(t: TerminalView): string[] {
   const out: string[] = [];
+  const named = new Set<string>();
+  for (const a of t.active.values()) { out.push(`${a.alarm} (${a.severity})`); named.add(a.alarm); }
   for (const [name, dev] of Object.entries(t.devices)) {
-    if (dev.state === 'error' || dev.state === 'fraud' || (dev.state === 'offline' && dev.reason !== 'closed')) out.push(`${name}: ${dev.reason}`);
+    const faulty = dev.state === 'error' || dev.state === 'fraud' || (dev.state === 'offline' && dev.reason !== 'closed');
+    if (faulty && !named.has(dev.reason)) out.push(`${name}: ${dev.reason}`);
   }
   for (const a of t.alarms) out.push(`${a.alarm} (${a.severity})`);
   return out;
 }
 
 export type Level = 'ok' | 'low' | 'bad' | 'unknown';
+
+/** A common bill-validator cash box holds about a thousand notes; `?cashboxCapacity=` on the page overrides it. */
+export const DEFAULT_CASHBOX_CAPACITY = 1000;
 
 export interface Meter {
   /** 0..100 */
@@ -148,15 +198,19 @@ export function paperMeter(t: TerminalView): Meter {
   return { pct: 100, level: 'ok', label: 'ok' };
 }
 
-/** Cash box fill: exact when the telemetry carries a count, else only what the validator's status says. */
-export function cashboxMeter(t: TerminalView): Meter {
+/**
+ * Cash box fill: the validator's status first (removed, full), then the heartbeat's note count against the
+ * box's capacity (which the telemetry does not carry: the dashboard is told it), else unknown.
+ */
+export function cashboxMeter(t: TerminalView, capacity = DEFAULT_CASHBOX_CAPACITY): Meter {
   const v = t.devices['billValidator'];
   if (!v) return { pct: 0, level: 'unknown', label: 'unknown' };
   if (v.reason === 'cashbox-removed') return { pct: 0, level: 'bad', label: 'removed' };
   if (v.reason === 'stacker-full') return { pct: 100, level: 'bad', label: 'full' };
-  if (v.cashbox) {
-    const pct = Math.min(100, Math.round((v.cashbox.notes / v.cashbox.capacity) * 100));
-    return { pct, level: pct >= 90 ? 'bad' : pct >= 75 ? 'low' : 'ok', label: `${v.cashbox.notes}/${v.cashbox.capacity}` };
+  const count = v.cashbox ?? (t.cash ? { notes: t.cash.notes, capacity } : undefined);
+  if (count && count.capacity > 0) {
+    const pct = Math.min(100, Math.round((count.notes / count.capacity) * 100));
+    return { pct, level: pct >= 90 ? 'bad' : pct >= 75 ? 'low' : 'ok', label: `${count.notes}/${count.capacity}` };
   }
   return { pct: 0, level: 'unknown', label: 'unknown' };
 }

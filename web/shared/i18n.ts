@@ -74,7 +74,9 @@ const EN = {
   'fleet.cmdTerminal': 'Terminal',
   'fleet.cmdName': 'Command',
   'fleet.cmdSend': 'Sign and send',
-  'fleet.cmdUnavailable': 'Disabled: the fleet console\'s command signer (src/telemetry) is not in this build yet, and this page does no crypto of its own.',
+  'fleet.cmdUnavailable': 'Disabled: this server has no fleet key, and this page does no crypto of its own.',
+  'fleet.cmdEnabled': 'Signed on the server by the fleet console (kioskctl fleet send) with the simulated operator\'s key; the page holds no key.',
+  'fleet.cmdSending': 'Signing and sending…',
 } as const;
 
 export type MessageKey = keyof typeof EN;
@@ -151,7 +153,9 @@ const ZH: Record<MessageKey, string> = {
   'fleet.cmdTerminal': '终端',
   'fleet.cmdName': '指令',
   'fleet.cmdSend': '签名并发送',
-  'fleet.cmdUnavailable': '已停用：本版本尚无机群控制台的指令签名功能（src/telemetry），本页面不自行实现加密。',
+  'fleet.cmdUnavailable': '已停用：服务器没有机群密钥，本页面不自行实现加密。',
+  'fleet.cmdEnabled': '由服务器上的机群控制台（kioskctl fleet send）用模拟运维密钥签名；页面不持有密钥。',
+  'fleet.cmdSending': '正在签名并发送…',
 };
 
 const STORE_KEY = 'kioskd.lang';

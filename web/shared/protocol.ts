@@ -51,6 +51,22 @@ export interface PanelInfo {
   readonly notes: readonly number[];
   /** Path of MQTT over WebSocket on this server. */
   readonly mqttPath: string;
+  /** True when the server can sign fleet commands (POST COMMAND_PATH). */
+  readonly commands: boolean;
+}
+
+/** The dashboard's command form, POSTed as JSON to COMMAND_PATH. */
+export interface CommandRequest {
+  readonly fleet: string;
+  readonly terminal: string;
+  readonly name: string;
+}
+
+/** What the fleet console answered: its exit code, text and JSON (the terminal's reply, when there was one). */
+export interface CommandResponse {
+  readonly code: number;
+  readonly text: string;
+  readonly json: unknown;
 }
 
 export interface DeviceView {
@@ -114,3 +130,6 @@ export type ServerMessage =
 export const PANEL_WS_PATH = '/ws';
 export const MQTT_WS_PATH = '/mqtt';
 export const INFO_PATH = '/api/info';
+export const COMMAND_PATH = '/api/command';
+/** Commands the dashboard offers (a subset of the fleet console's). */
+export const DASHBOARD_COMMANDS = ['out-of-service', 'in-service', 'diagnostics'] as const;

@@ -156,7 +156,9 @@ export function configInit(a: { dir?: string; force?: boolean; template?: string
   const file = join(dir, 'default.json');
   if (existsSync(file) && !a.force) return fail(EXIT.cantCreate, 'exists', `${file} already exists; use --force to replace it (the old file is kept as default.json.bak)`);
   let template: string;
-  try { template = readFileSync(a.template ?? join(DEFAULT_CONFIG_DIR, 'default.json'), 'utf8'); } catch (err) {
+  // Installed: the package's pristine copy (DEFAULT_CONFIG_DIR then points at /etc/kioskd itself).
+  const packaged = '/usr/share/kioskd/default.json';
+  try { template = readFileSync(a.template ?? (existsSync(packaged) ? packaged : join(DEFAULT_CONFIG_DIR, 'default.json')), 'utf8'); } catch (err) {
     return fail(EXIT.noInput, 'no-template', `cannot read the packaged default configuration: ${(err as Error).message}`);
   }
   try {
