@@ -29,10 +29,16 @@ interface NativeSdNotify {
 
 export type Spawner = (cmd: string, args: readonly string[]) => void;
 
-const defaultSpawner = (logger: Logger): Spawner => (cmd, args) => {
-  execFile(cmd, [...args], { timeout: 5000 }, (err) => {
-    if (err) logger.warn({ cmd, err: err.message }, 'systemd-notify failed');
-  });
+const defaultSpawner = (logger: Logger): Spawner => {
+  // One warning per run of failures: a broken notify path must not flood the journal every 10 s.
+  let failing = false;
+  return (cmd, args) => {
+    execFile(cmd, [...args], { timeout: 5000 }, (err) => {
+      if (err && !failing) logger.warn({ cmd, err: err.message }, 'systemd-notify failed');
+      if (!err && failing) logger.info({ cmd }, 'systemd-notify works again');
+      failing = err !== null;
+    });
+  };
 };
 
 export const noopNotifier: Notifier = { kind: 'noop', ready() {}, watchdog() {}, status() {}, stopping() {} };

@@ -142,6 +142,8 @@ interface ServiceView {
 }
 
 const DEFAULT_BACKOFF: BackoffSettings = { initialMs: 1000, maxMs: 60_000 };
+/** PUBACKed rows deleted per SQL transaction, at most (and status events sampled at that rate). */
+const ACK_BATCH = 256;
 
 /**
  * Publishes one terminal's telemetry over MQTT.js: retained `state` (online birth; the offline one is the
@@ -186,6 +188,7 @@ export class TelemetryPublisher {
   private readonly cursor: Record<OutboxLane, number> = { priority: 0, bulk: 0 };
   private draining = false;
   private flushQueued = false;
+  private acksSinceStatus = 0;
   private readonly alarms: AlarmMonitor;
   private readonly board: BoardProbe;
   private commands: CommandProcessor | undefined;
@@ -462,12 +465,15 @@ export class TelemetryPublisher {
       return;
     }
     this.o.outbox.ackLater(row);
-    this.scheduleFlush();
     if (client === this.client) {
       this.inflight.delete(row.rowId);
       this.drain();
     }
-    this.publishStatus();
+    // Deletes are batched: one transaction (one fsync) per ACK_BATCH rows, or when the drain is idle.
+    const idle = this.inflight.size === 0;
+    if (idle || this.o.outbox.pendingAcks() >= ACK_BATCH) this.scheduleFlush();
+    // During a long drain the status event is sampled, not sent for every PUBACK.
+    if (idle || ++this.acksSinceStatus >= ACK_BATCH) { this.acksSinceStatus = 0; this.publishStatus(); }
   }
 
   private tick(): void {
