@@ -13,24 +13,14 @@ import {
   ReplyReader, conditionStatus, decodeAsb, decodeStatusByte, decodeStatusReplies, type Expectation, type ReplyItem,
   type StatusRequest,
 } from '../../src/drivers/escpos/index.js';
+import { prng, type FuzzResult } from './prng.js';
 
-export interface FuzzResult { frames: number; decoded: number; escapedErrors: number; hangs: number }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const STATES = new Set(['online', 'offline', 'busy', 'degraded', 'error', 'fraud']);
 
 export function fuzzEscposStatus(opts: { frames: number; seed: number }): FuzzResult {
-  const rnd = mulberry32(opts.seed);
+  const rnd = prng(opts.seed);
   const int = (n: number): number => Math.floor(rnd() * n);
   const result: FuzzResult = { frames: 0, decoded: 0, escapedErrors: 0, hangs: 0 };
   const reader = new ReplyReader();
@@ -138,3 +128,5 @@ export function fuzzEscposStatus(opts: { frames: number; seed: number }): FuzzRe
   }
   return result;
 }
+
+export type { FuzzResult };

@@ -2,24 +2,14 @@ import { isKioskError, type ErrorCode } from '../../src/errors/index.js';
 import { ScanFramer, type ScanDecoder, type ScanResult, type ScanSuffix } from '../../src/drivers/serial-scanner/index.js';
 import { HidPosDecoder, KeyboardDecoder } from '../../src/drivers/hid-scanner/index.js';
 import { encodeHidPosReports, encodeKeystrokes } from '../sim/scanner/index.js';
+import { prng, type FuzzResult } from './prng.js';
 
-export interface FuzzResult { frames: number; decoded: number; escapedErrors: number; hangs: number }
 
 /** Rejections the scanner decoders may report; anything else (or a throw) escaped. */
 const ALLOWED: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['KIOSK_E_FRAME_SYNTAX', 'KIOSK_E_FRAME_LENGTH']);
 const MAX = 512;
 
 /** mulberry32: small, fast, deterministic from the seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const AIMS = [']C1', ']C0', ']E0', ']I0', ']Q1', ']Q3', ']d2', ']X0'];
 const PRINTABLE = Array.from({ length: 95 }, (_, i) => String.fromCharCode(0x20 + i)).join('');
@@ -148,3 +138,5 @@ export function fuzzSerialScanner(opts: { frames: number; seed: number }): FuzzR
   const sum = (k: 'decoded' | 'escapedErrors' | 'hangs'): number => lanes.reduce((a, l) => a + l.h[k], 0);
   return { frames: opts.frames, decoded: sum('decoded'), escapedErrors: sum('escapedErrors'), hangs: sum('hangs') };
 }
+
+export type { FuzzResult };

@@ -3,6 +3,7 @@ import {
   Id003Decoder, STATUS, buildDenominationTable, decodeAscii, decodeCurrencyAssign, decodeStatus, encodeFrame,
   isStatusCode, parseVersion, type Id003Frame,
 } from '../../src/drivers/id003/index.js';
+import { prng } from './prng.js';
 
 /** Codes the codec may throw on hostile input: framing and protocol-level refusals. Anything else escaped. */
 const ALLOWED: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
@@ -10,16 +11,6 @@ const ALLOWED: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
 ]);
 
 /** mulberry32: small, fast, deterministic from the seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const STATUS_CODES = Object.values(STATUS);
 

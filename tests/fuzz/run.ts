@@ -5,13 +5,13 @@
  */
 import { parseArgs } from 'node:util';
 import { fuzzEscposStatus } from './escpos.js';
+import type { FuzzResult } from './prng.js';
 import { fuzzHid, fuzzSerialScanner } from './hid.js';
 import { fuzzId003 } from './id003.js';
 import { fuzzSsp } from './ssp.js';
 import { fuzzWallet } from './wallet.js';
 import { fuzzZvt } from './zvt.js';
 
-interface FuzzResult { frames: number; decoded: number; escapedErrors: number; hangs: number }
 
 const DECODERS: Record<string, (o: { frames: number; seed: number }) => FuzzResult> = {
   ssp: fuzzSsp,

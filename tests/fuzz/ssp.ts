@@ -10,26 +10,16 @@ import {
   FrameDecoder, SSP_EVENTS, decodeReply, decryptPacket, encodeFrame, encryptPacket, esspKey, parseAscii, parseCounters,
   parseKeyReply, parsePollReply, parseRejectCode, parseSerial, parseSetup,
 } from '../../src/drivers/ssp/index.js';
+import { prng, type FuzzResult } from './prng.js';
 
-export interface FuzzResult { frames: number; decoded: number; escapedErrors: number; hangs: number }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const EVENT_CODES = [...SSP_EVENTS.keys()];
 const OK_CODES = new Set(['KIOSK_E_FRAME_CRC', 'KIOSK_E_FRAME_LENGTH', 'KIOSK_E_FRAME_SYNTAX', 'KIOSK_E_DEVICE_PROTOCOL']);
 const KEY = esspKey(0x0123456701234567n, 0x1234n);
 
 export function fuzzSsp(opts: { frames: number; seed: number }): FuzzResult {
-  const rnd = mulberry32(opts.seed);
+  const rnd = prng(opts.seed);
   const int = (n: number): number => Math.floor(rnd() * n);
   const bytes = (n: number): Buffer => { const b = Buffer.alloc(n); for (let i = 0; i < n; i++) b[i] = int(256); return b; };
   const result: FuzzResult = { frames: 0, decoded: 0, escapedErrors: 0, hangs: 0 };
@@ -119,3 +109,5 @@ export function fuzzSsp(opts: { frames: number; seed: number }): FuzzResult {
   feed(true);
   return result;
 }
+
+export type { FuzzResult };

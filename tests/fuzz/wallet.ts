@@ -3,8 +3,8 @@ import {
   WALLET_ORDER_STATUSES, classifyPaymentCode, decodeHealthReply, decodeOrderReply, maskPaymentCode, parseJsonText,
   type OrderExpectation,
 } from '../../src/drivers/wallet/index.js';
+import { prng, type FuzzResult } from './prng.js';
 
-export interface FuzzResult { frames: number; decoded: number; escapedErrors: number; hangs: number }
 
 /** The only rejection the reply decoders may throw; anything else (TypeError, RangeError, INTERNAL…) escaped. */
 const ALLOWED: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['KIOSK_E_DEVICE_PROTOCOL']);
@@ -12,16 +12,6 @@ const ALLOWED: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['KIOSK_E_DEVICE_PROT
 const HANG_MS = 1000;
 
 /** mulberry32: small, fast, deterministic from the seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Int = (n: number) => number;
 
@@ -155,3 +145,5 @@ export function fuzzWallet(opts: { frames: number; seed: number }): FuzzResult {
   }
   return { frames: opts.frames, decoded, escapedErrors, hangs };
 }
+
+export type { FuzzResult };

@@ -2,21 +2,12 @@ import { isKioskError, type ErrorCode } from '../../src/errors/index.js';
 import {
   ApduStreamDecoder, SerialFrameDecoder, decodeMessage, encodeApdu, encodeSerialFrame, parseApdu, type Apdu,
 } from '../../src/drivers/zvt/index.js';
+import { prng } from './prng.js';
 
 /** Codes the codec may throw on hostile input. Anything else (TypeError, RangeError, INTERNAL…) escaped. */
 const ALLOWED: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['KIOSK_E_FRAME_CRC', 'KIOSK_E_FRAME_LENGTH', 'KIOSK_E_FRAME_SYNTAX', 'KIOSK_E_DEVICE_PROTOCOL']);
 
 /** mulberry32: small, fast, deterministic from the seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Int = (n: number) => number;
 
