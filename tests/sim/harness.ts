@@ -11,6 +11,9 @@ import type { Logger } from 'pino';
 import { loadConfig, type KioskConfig } from '../../src/config/index.js';
 import { deepMerge, type JsonObject } from '../../src/config/merge.js';
 import { createEscposPrinter } from '../../src/drivers/escpos/index.js';
+import { createDisplay } from '../../src/drivers/hd44780/index.js';
+import { St7920CfgSchema } from '../../src/drivers/st7920/index.js';
+import { St7920Sim } from './display/index.js';
 import { createWalletTender } from '../../src/drivers/wallet/index.js';
 import { createZvtTerminal } from '../../src/drivers/zvt/index.js';
 import { startWalletSim, type WalletSim } from './wallet/index.js';
@@ -41,6 +44,11 @@ export interface SimKioskOptions {
   readonly wireSim?: WireSimOptions;
   /** A wallet gateway simulator and the real wallet tender (customer-presented payment codes). */
   readonly wallet?: boolean;
+  /**
+   * The display: the HAL fake (default), or the real ST7920 driver writing SPI frames to the display
+   * simulator, which decodes them back into the text on the glass (what `npm start` draws).
+   */
+  readonly display?: 'fake' | 'st7920';
   /** The receipt printer: the HAL fake (default) or the real ESC/POS driver against the printer simulator. */
   readonly printer?: 'fake' | 'escpos';
   /** The card module: the HAL fake (default) or the real ZVT driver against the ZVT terminal simulator over TCP. */
@@ -57,6 +65,8 @@ export interface SimKiosk {
   /** The bill validator in use and what a customer does with it. */
   readonly cash: CashSim;
   readonly biller: BillerSim;
+  /** The text on the glass: decoded from the driver's bytes by the ST7920 simulator, or the fake's frame. */
+  glass(): string[];
   /** The wallet gateway simulator when `wallet: true`. */
   readonly walletSim: WalletSim | undefined;
   /** The ESC/POS printer simulator when `printer: 'escpos'` (decodes what was printed). */
@@ -117,11 +127,15 @@ export async function startSimKiosk(opts: SimKioskOptions = {}): Promise<SimKios
     });
     const devices = createFakeDevices({ currency: config.terminal.currency });
     const kind = opts.validator ?? 'fake';
+    const st7920 = opts.display === 'st7920' ? new St7920Sim() : undefined;
+    const st7920Display = st7920
+      ? createDisplay(St7920CfgSchema.parse({ driver: 'st7920', spi: {} }), { clock: opts.clock ?? systemClock, timers: opts.timers ?? systemTimers, logger, spi: st7920.opener })
+      : undefined;
     const cashSim = kind === 'fake' ? fakeCash(devices.billValidator) : wireCash(kind, config, cash.path, logger, opts.clock, opts.timers, opts.wireSim);
     const runtime = createRuntime({
       config, logger,
       devices: {
-        billValidator: cashSim.validator, scanner: devices.scanner, display: devices.display, panel: devices.panel,
+        billValidator: cashSim.validator, scanner: devices.scanner, display: st7920 ? st7920Display! : devices.display, panel: devices.panel,
         receiptPrinter: config.devices.printer.driver === 'escpos'
           ? createEscposPrinter(config.devices.printer, { clock: opts.clock ?? systemClock, timers: opts.timers ?? systemTimers, logger, language: config.terminal.locale })
           : devices.receiptPrinter,
@@ -141,6 +155,7 @@ export async function startSimKiosk(opts: SimKioskOptions = {}): Promise<SimKios
     });
     return {
       runtime, devices, biller, config, dataDir, logLines, cash: cashSim, zvt, escpos, walletSim,
+      glass: () => (st7920 ? st7920.glass() : [...devices.display.current().lines]),
       async close() {
         await runtime.close();
         await biller.close();

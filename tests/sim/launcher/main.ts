@@ -68,7 +68,7 @@ async function main(): Promise<number> {
   let sim: SimKiosk;
   try {
     sim = await startSimKiosk({
-      dataDir, logger, validator,
+      dataDir, logger, validator, display: 'st7920',
       overrides: { telemetry: { brokers: [{ url: broker.url, protocolVersion: 4 }], embeddedBroker: { enabled: true, host: broker.host, port: broker.port }, commands: { publicKeys: [consoleKey.publicKey] } } },
     });
   } catch (err) {
@@ -88,7 +88,7 @@ async function main(): Promise<number> {
 
   const view: ViewModel = {
     title: `kioskd - simulated kiosk  ${validator === 'fake' ? '' : `${validator} `}${sim.config.terminal.id}  ${sim.config.terminal.locale}  ${currency}   mqtt 127.0.0.1:${broker.port}`,
-    lcd: sim.devices.display.current().lines, lcdCols: sim.devices.display.geometry().cols,
+    lcd: sim.glass(), lcdCols: sim.runtime.kiosk.devices.display.geometry().cols,
     samples, events: [], receipt: [], showReceipt: false,
     status: { service: 'starting', fsm: 'idle', broker: 'connecting', outbox: 0, validator: 'closed', printer: 'closed', door: 'closed', log: relative(process.cwd(), logPath) },
   };
@@ -109,10 +109,15 @@ async function main(): Promise<number> {
     });
   };
 
-  kiosk.on('screen', ({ frame }) => {
-    view.lcd = frame.lines;
-    if (!tty) out(`[screen] ${frame.lines.filter(Boolean).join(' / ')}`);
-    redraw();
+  // What is drawn is what the ST7920 simulator decoded from the driver's SPI bytes, not the frame asked for.
+  kiosk.on('screen', () => {
+    void kiosk.settle().then(() => {
+      const glass = sim.glass();
+      if (glass.join('\n') === view.lcd.join('\n')) return;
+      view.lcd = glass;
+      if (!tty) out(`[screen] ${glass.map((l) => l.trimEnd()).filter(Boolean).join(' / ')}`);
+      redraw();
+    });
   });
   kiosk.on('state', (s) => { view.status.service = s.service; view.status.fsm = s.fsm; if (!tty) out(`[state] ${s.service} ${s.fsm}${s.reasons.length ? ` (${s.reasons.join(', ')})` : ''}`); redraw(); });
   kiosk.on('device', ({ device, status }) => {
