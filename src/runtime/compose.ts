@@ -77,7 +77,10 @@ export function createRuntime(p: RuntimeParts): Runtime {
     clockSynced,
     ...(onAppend ? { onAppend } : {}),
     ...(p.probe ? { probe: p.probe } : {}),
+    ...(outbox ? { outboxFull: () => outbox.full() } : {}),
   });
+  // Transactions and alarms are never dropped: at an outbox bound the terminal stops taking customers.
+  const offFull = outbox?.onFullChange(() => kiosk.refreshService());
   const telemetry = outbox ? new TelemetryPublisher({
     telemetry: c.telemetry, terminal: c.terminal.id, fleet: c.terminal.fleet, outbox, clock, timers, bootId,
     version: kioskdVersion(), logger: p.logger.child({ module: 'telemetry' }), clockSynced,
@@ -96,6 +99,7 @@ export function createRuntime(p: RuntimeParts): Runtime {
     },
     async close() {
       if (kiosk.serviceState().service !== 'stopped') await kiosk.stop();
+      offFull?.();
       detach?.();
       await telemetry?.stop();
       journal.close();

@@ -76,6 +76,8 @@ export interface KioskOptions {
    * The crash-injection harness kills the process here; production passes nothing.
    */
   readonly probe?: (site: AppendSite) => void;
+  /** Whether the telemetry outbox reached a bound of a class that is never dropped: stop taking customers. */
+  readonly outboxFull?: () => boolean;
   /** First retry delay of the biller outbox (pending postings); doubles up to 15 min while it fails. */
   readonly billerRetryMs?: number;
 }
@@ -635,7 +637,12 @@ export class Kiosk {
   }
 
   private serviceInputs(): Parameters<typeof computeService>[0] {
-    return { devices: this.statuses, ...this.flags };
+    return { devices: this.statuses, ...this.flags, outboxFull: this.o.outboxFull?.() ?? false };
+  }
+
+  /** Something outside the devices changed a service input (the telemetry outbox filled or drained). */
+  refreshService(): void {
+    this.syncService();
   }
 
   /**

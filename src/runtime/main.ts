@@ -2,6 +2,7 @@
  * kioskd: loads the configuration (exit 78 when it is invalid), opens the journal, builds the configured
  * drivers, recovers, serves customers, and shuts down cleanly on SIGTERM / SIGINT.
  */
+import { execFile } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { CONFIG_EXIT_CODE, formatConfigIssues, loadConfig, type LoadedConfig } from '../config/index.js';
 import { isKioskError, toKioskError } from '../errors/index.js';
@@ -42,7 +43,15 @@ async function main(): Promise<number> {
   let runtime: Runtime;
   try {
     const devices = buildDevices(config, { clock: systemClock, timers: systemTimers, logger, currency: config.terminal.currency });
-    runtime = createRuntime({ config, devices, logger });
+    // The fleet's "reboot": bring the open transaction to rest first, then let systemd restart the board
+    // (polkit allows the kioskd user exactly this; without it kioskd merely exits and systemd restarts it).
+    const reboot = (): void => {
+      logger.warn('reboot requested by the fleet');
+      void runtime.shutdown().finally(() => {
+        execFile('systemctl', ['reboot'], () => process.exit(0));
+      });
+    };
+    runtime = createRuntime({ config, devices, logger, commandHooks: { reboot } });
     await runtime.start();
   } catch (err) {
     if (isKioskError(err, 'KIOSK_E_CONFIG_INVALID')) return configFailure(err);

@@ -118,6 +118,8 @@ export class Outbox {
   /** Rows PUBACKed whose DELETE is batched into the next `flushAcks()`. */
   private readonly acked = new Set<number>();
   private wasFull = false;
+  /** Highest row id of a priority class ever enqueued: the publisher looks at that lane only when it moved. */
+  private lastPriority = 0;
 
   private constructor(private readonly db: SqliteDatabase, private readonly o: OutboxOptions) {
     this.topics = terminalTopics(o);
@@ -132,8 +134,9 @@ export class Outbox {
     this.countByClass = db.prepare('SELECT class, count(*) AS n FROM outbox GROUP BY class');
     this.lastPaid = db.prepare("SELECT max(closed_wall_ms) FROM transactions WHERE state = 'closed' AND outcome IN ('paid', 'paid-partially')").pluck();
     this.selectCash = db.prepare('SELECT currency, value, count FROM cashbox ORDER BY currency');
-    const del = db.prepare('DELETE FROM outbox WHERE row_id = ?');
-    this.deleteMany = db.transaction((ids: readonly number[]) => { for (const id of ids) del.run(id); });
+    const del = db.prepare('DELETE FROM outbox WHERE row_id IN (SELECT value FROM json_each(?))');
+    this.deleteMany = db.transaction((ids: readonly number[]) => { del.run(JSON.stringify(ids)); });
+    this.lastPriority = Number(db.prepare(`SELECT coalesce(max(row_id), 0) FROM outbox WHERE class IN (${prio})`).pluck().get());
     for (const r of this.countByClass.all() as { class: string; n: number }[]) if (isDurableClass(r.class)) this.counts[r.class] = r.n;
     this.wasFull = this.fullClasses().length > 0;
   }
@@ -172,8 +175,14 @@ export class Outbox {
     if (!isDurableClass(msg.class)) throw new KioskError('KIOSK_E_INTERNAL', `not a durable telemetry class: ${String(msg.class)}`);
     const row = this.writer(db).enqueue(msg);
     this.unverified.set(row.rowId, msg.class);
+    if (PRIORITY_CLASSES.includes(msg.class)) this.lastPriority = Math.max(this.lastPriority, row.rowId);
     this.scheduleNotify();
     return row;
+  }
+
+  /** Whether a priority row may exist after `afterRowId` (cheap; may say yes for a rolled-back row). */
+  priorityAfter(afterRowId: number): boolean {
+    return this.lastPriority > afterRowId;
   }
 
   /** Rows of one lane after `afterRowId`, oldest first: the priority classes, or every other class. */

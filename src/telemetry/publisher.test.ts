@@ -269,6 +269,20 @@ describe('TelemetryPublisher heartbeat, state and devices', () => {
     expect(last().on_('/health').map((s) => env(s).seq)).toEqual([1, 2]);
   });
 
+  it('the heartbeat carries board, clock, outbox, last payment and device figures; what the board lacks is null', () => {
+    enqueue(2);
+    const p = make({ board: { diskFreeBytes: () => 123_456, cpuTempC: () => null, throttled: () => null }, clockSynced: () => false });
+    p.start();
+    last().fire('connect');
+    p.setDevice('receiptPrinter', { state: 'degraded', reason: 'paper-near-end', text: 'paper low' });
+    clock.advance(1000);
+    expect(env(last().on_('/health')[0]).data).toMatchObject({
+      diskFreeBytes: 123_456, cpuTempC: null, throttled: null, clockSynced: false, outboxDepth: 3, outbox: { transaction: 2, alarm: 1 }, outboxFull: false,
+      lastTransactionAgeMs: null, cash: { notes: 0, amounts: {} }, devices: { receiptPrinter: { state: 'degraded', reason: 'paper-near-end' } },
+      alarms: ['paper-near-end'],
+    });
+  });
+
   it('sets a message expiry on heartbeats to MQTT 5 brokers', () => {
     make({ telemetry: { brokers: [{ url: 'mqtt://a', protocolVersion: 5 }], heartbeatMs: 30_000, topicPrefix: 'kiosk/v1' } }).start();
     last().fire('connect');

@@ -142,8 +142,16 @@ interface ServiceView {
 }
 
 const DEFAULT_BACKOFF: BackoffSettings = { initialMs: 1000, maxMs: 60_000 };
-/** PUBACKed rows deleted per SQL transaction, at most (and status events sampled at that rate). */
-const ACK_BATCH = 256;
+/*
+ * PUBACKed rows deleted per SQL transaction, at most: each commit is an fsync (synchronous = FULL), which
+ * on SD cards costs milliseconds. A crash loses at most one batch of deletes, i.e. re-publishes up to
+ * this many rows with their ids and seqs, which consumers drop.
+ */
+const ACK_BATCH = 8192;
+/** During a long drain the status event is sent once per this many PUBACKs. */
+const STATUS_EVERY = 256;
+/** Bulk rows read ahead from SQLite per query (held in memory until published). */
+const PREFETCH = 256;
 
 /**
  * Publishes one terminal's telemetry over MQTT.js: retained `state` (online birth; the offline one is the
@@ -187,6 +195,7 @@ export class TelemetryPublisher {
   /** Row id of the last outbox row published on the current connection, per lane (alarms go first). */
   private readonly cursor: Record<OutboxLane, number> = { priority: 0, bulk: 0 };
   private draining = false;
+  private bulkAhead: OutboxRow[] = [];
   private flushQueued = false;
   private acksSinceStatus = 0;
   private readonly alarms: AlarmMonitor;
@@ -396,6 +405,7 @@ export class TelemetryPublisher {
     this.lastError = undefined;
     this.cursor.priority = 0;
     this.cursor.bulk = 0;
+    this.bulkAhead = [];
     this.inflight.clear();
     // Acked rows must be gone before the cursor starts again from the oldest row.
     this.flushAcks();
@@ -415,6 +425,7 @@ export class TelemetryPublisher {
     this.inflight.clear();
     this.cursor.priority = 0;
     this.cursor.bulk = 0;
+    this.bulkAhead = [];
     client.end(true);
     if (wasConnected) this.o.logger?.warn({ connection: this.connection, err: this.lastError }, 'telemetry connection lost');
     this.publishStatus();
@@ -442,12 +453,23 @@ export class TelemetryPublisher {
       while (this.inflight.size < this.window) {
         const free = this.window - this.inflight.size;
         // Live alarms first: a backlog of transactions never holds an alarm back by more than the window.
-        const rows: [OutboxLane, OutboxRow][] = this.o.outbox.peekLane('priority', free, this.cursor.priority).map((r) => ['priority', r]);
-        if (rows.length < free) for (const r of this.o.outbox.peekLane('bulk', free - rows.length, this.cursor.bulk)) rows.push(['bulk', r]);
+        const rows: [OutboxLane, OutboxRow][] = this.o.outbox.priorityAfter(this.cursor.priority)
+          ? this.o.outbox.peekLane('priority', free, this.cursor.priority).map((r) => ['priority', r])
+          : [];
+        while (rows.length < free) {
+          if (this.bulkAhead.length === 0) {
+            // Read ahead in batches: one query per PREFETCH rows instead of one per PUBACK.
+            const more = this.o.outbox.peekLane('bulk', PREFETCH, this.cursor.bulk);
+            if (more.length === 0) break;
+            this.bulkAhead = more;
+            this.cursor.bulk = more[more.length - 1]!.rowId;
+          }
+          rows.push(['bulk', this.bulkAhead.shift()!]);
+        }
         if (rows.length === 0) break;
         for (const [lane, row] of rows) {
           this.inflight.add(row.rowId);
-          this.cursor[lane] = row.rowId;
+          if (lane === 'priority') this.cursor.priority = row.rowId;
           client.publish(row.topic, row.payload, { qos: 1 }, (err) => this.onPuback(client, row, err));
         }
       }
@@ -473,7 +495,7 @@ export class TelemetryPublisher {
     const idle = this.inflight.size === 0;
     if (idle || this.o.outbox.pendingAcks() >= ACK_BATCH) this.scheduleFlush();
     // During a long drain the status event is sampled, not sent for every PUBACK.
-    if (idle || ++this.acksSinceStatus >= ACK_BATCH) { this.acksSinceStatus = 0; this.publishStatus(); }
+    if (idle || ++this.acksSinceStatus >= STATUS_EVERY) { this.acksSinceStatus = 0; this.publishStatus(); }
   }
 
   private tick(): void {

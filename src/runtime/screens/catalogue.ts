@@ -85,6 +85,7 @@ function outOfServiceEn(reason: string): string[] {
   if (reason.startsWith('receiptPrinter-')) return ['Out of service', 'Receipt printer', 'not ready', 'No payment possible'];
   if (reason.startsWith('billValidator-') || reason === 'no-tender') return ['Out of service', 'Cash acceptor', 'not ready'];
   if (reason.startsWith('scanner-')) return ['Out of service', 'Barcode reader', 'not ready'];
+  if (reason === 'operator') return ['Out of service', 'Closed by the', 'operator'];
   return ['Out of service', 'Sorry for the', 'inconvenience'];
 }
 
