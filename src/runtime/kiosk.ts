@@ -162,6 +162,9 @@ export class Kiosk {
     const { devices, logger } = this.o;
     this.setService('recovering');
     this.wireDevices();
+    // A validator redelivers an unacknowledged credit as soon as it is opened: the transaction it belongs to
+    // must be waiting for it before then, or the credit would land outside any transaction.
+    this.awaitInFlightNote();
     for (const [name, dev] of Object.entries(devices) as [string, Device<DeviceEvents> | undefined][]) {
       if (!dev) continue;
       try {
@@ -640,6 +643,15 @@ export class Kiosk {
     return { devices: this.statuses, ...this.flags, outboxFull: this.o.outboxFull?.() ?? false };
   }
 
+  /** Resolves when `cond` turns false or after `ms` of monotonic time, whichever comes first. */
+  private async waitWhile(cond: () => boolean, ms: number): Promise<void> {
+    const deadline = this.o.clock.monoMs() + ms;
+    while (cond() && this.o.clock.monoMs() < deadline) {
+      await new Promise<void>((r) => { this.o.timers.setTimeout(r, 50); });
+      await this.settle();
+    }
+  }
+
   /** Something outside the devices changed a service input (the telemetry outbox filled or drained). */
   refreshService(): void {
     this.syncService();
@@ -682,8 +694,27 @@ export class Kiosk {
    * its receipt printed or queued. A note left in escrow was returned by the FSM when the validator
    * reported it (no transaction accepts it now).
    */
-  private async recover(): Promise<void> {
+  /** Puts the FSM where it was when a note being stacked lost its kioskd: accepting, cancelling. */
+  private awaitInFlightNote(): void {
     for (const row of this.o.journal.openTransactions()) {
+      const history = this.o.journal.events({ txId: row.txId }).map((e) => e.record);
+      const inFlight = acceptedNotCredited(history);
+      if (inFlight === 0 || history.some((r) => r.type === 'tx.auth-intent')) continue;
+      const tx = { txId: row.txId, tenders: { cash: true, card: false }, bill: billOf(row), paid: row.paid, notes: row.notes, accepting: inFlight };
+      this.fsm = { name: 'accepting', tx, prompting: false, cancelling: true };
+      this.o.logger.warn({ txId: row.txId, value: inFlight }, 'a note was being stacked at the crash: waiting for the validator to credit or return it');
+      return;
+    }
+  }
+
+  private async recover(): Promise<void> {
+    for (const open of this.o.journal.openTransactions()) {
+      // The transaction of a note in flight may have moved on while the devices opened (its credit came).
+      if ('tx' in this.fsm && this.fsm.tx.txId === open.txId && this.fsm.name !== 'accepting') {
+        await this.waitWhile(() => !AT_REST.has(this.fsm.name), RECOVERY_NOTE_WAIT_MS);
+      }
+      const row = this.o.journal.transaction(open.txId);
+      if (!row || row.state === 'closed') continue;
       const tx = { txId: row.txId, tenders: { cash: true, card: false }, bill: billOf(row), paid: row.paid, notes: row.notes, accepting: 0 };
       this.o.logger.warn({ txId: row.txId, state: row.state, paid: row.paid }, 'recovering an open transaction');
       const history = this.o.journal.events({ txId: row.txId }).map((e) => e.record);
@@ -692,13 +723,27 @@ export class Kiosk {
         await this.recoverElectronic({ ...tx, tender: intent.tender, paid: row.paid || intent.amount }, history);
         continue;
       }
-      if (row.paid === 0 && row.state === 'open') {
+      if (row.paid === 0 && row.state === 'open' && acceptedNotCredited(history) === 0) {
         this.append([{ type: 'tx.closed', txId: row.txId, outcome: 'cancelled', paid: 0, surplus: 0 }]);
         continue;
       }
-      // Resume as if the customer had ended the payment: the FSM posts what was paid, same idempotency key.
-      this.fsm = { name: 'accepting', tx, prompting: false, cancelling: false };
-      this.dispatch({ type: 'button', button: 'cancel' });
+      // A note accepted from escrow whose credit was not journaled yet may still be credited: the device
+      // redelivers an unacknowledged credit, or returns the note. Wait for that before ending the payment,
+      // or the credit would arrive with no transaction to belong to.
+      const inFlight = acceptedNotCredited(history);
+      if (inFlight > 0) {
+        if (!('tx' in this.fsm && this.fsm.tx.txId === row.txId)) {
+          this.fsm = { name: 'accepting', tx: { ...tx, accepting: inFlight }, prompting: false, cancelling: true };
+        }
+        await this.waitWhile(() => this.fsm.name === 'accepting', RECOVERY_NOTE_WAIT_MS);
+        await this.waitWhile(() => !AT_REST.has(this.fsm.name), RECOVERY_NOTE_WAIT_MS);
+      }
+      if (this.fsm.name === 'accepting' || inFlight === 0) {
+        // Resume as if the customer had ended the payment: the FSM posts what was paid, same idempotency key.
+        const latest = this.o.journal.transaction(row.txId);
+        this.fsm = { name: 'accepting', tx: { ...tx, paid: latest?.paid ?? tx.paid, accepting: 0 }, prompting: false, cancelling: false };
+        this.dispatch({ type: 'button', button: 'cancel' });
+      }
       await this.settle();
     }
     this.fsm = initialState;
@@ -746,6 +791,22 @@ export class Kiosk {
     }
     await this.settle();
   }
+}
+
+/**
+ * How long recovery waits for a note that was being stacked at the crash: the device's escrow timeout
+ * (SSP: 10 s) plus a reconnect and a few polls.
+ */
+const RECOVERY_NOTE_WAIT_MS = 20_000;
+
+/** The value of a note accepted from escrow whose credit is not in the journal (0 if none). */
+export function acceptedNotCredited(history: readonly JournalRecord[]): number {
+  let pending = 0;
+  for (const r of history) {
+    if (r.type === 'note.decided' && r.decision === 'accept') pending = r.value;
+    if (r.type === 'note.credited') pending = 0;
+  }
+  return pending;
 }
 
 /** The last step an electronic transaction reached, from its journal history. */

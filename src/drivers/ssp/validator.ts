@@ -116,6 +116,7 @@ export class SspValidator implements BillValidator {
   private unacked: { readonly raw: string; readonly refs: readonly string[]; readonly credits: readonly NoteCredit[] } | undefined;
   private opening: Promise<void> | undefined;
   private creditSeq = 0;
+  private stackedAtConnect: number | undefined;
 
   private readonly stats: Record<string, number> = {
     accepted: 0, rejected: 0, returned: 0, stacked: 0, jams: 0, fraudAttempts: 0, commErrors: 0, resends: 0,
@@ -266,7 +267,9 @@ export class SspValidator implements BillValidator {
       const c = await this.send(cmd.getCounters());
       if (c.ok) {
         this.counters = parseCounters(c.payload);
-        this.creditSeq = Math.max(this.creditSeq, this.counters.stacked);
+        // Refs are the device's stacked count as of each note. Credits the device is still repeating from
+        // before this connect are already in that count: the first poll tells how many, so refs are set then.
+        this.stackedAtConnect = this.counters.stacked;
         this.emitter.emit('counters', this.counters);
       }
       // The first poll must be handled before enabling: notes cleared into the cash box at power-up are money.
@@ -429,6 +432,13 @@ export class SspValidator implements BillValidator {
     }
     const repeat = this.unacked !== undefined && this.unacked.raw === raw;
     const priorRefs = this.unacked?.refs ?? [];
+    if (this.stackedAtConnect !== undefined) {
+      // Without our own record of them (a new process), credits in the first poll after a connect are the
+      // device's unacknowledged ones: they take the refs just below its count, as they did before.
+      const repeated = this.unacked ? 0 : res.events.filter((ev) => ev.name === 'credit' || (ev.name === 'cleared-into-cashbox' && (ev.channel ?? 0) > 0)).length;
+      this.creditSeq = Math.max(this.creditSeq, this.stackedAtConnect - repeated);
+      this.stackedAtConnect = undefined;
+    }
     const { refs, credits, allDelivered } = await this.handleEvents(res.events, repeat, priorRefs);
     if (encrypted && res.needsAck) {
       if (allDelivered) {
