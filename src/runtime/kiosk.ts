@@ -702,6 +702,12 @@ export class Kiosk {
       if (inFlight === 0 || history.some((r) => r.type === 'tx.auth-intent')) continue;
       const tx = { txId: row.txId, tenders: { cash: true, card: false }, bill: billOf(row), paid: row.paid, notes: row.notes, accepting: inFlight };
       this.fsm = { name: 'accepting', tx, prompting: false, cancelling: true };
+      // ID-003's VEND VALID names no note: a driver that can be told which one it is, is told.
+      const decided = [...history].reverse().find((r) => r.type === 'note.decided' && r.decision === 'accept');
+      const v = this.o.devices.billValidator as BillValidator & { expectInFlightNote?: (n: NoteCredit) => void };
+      if (decided?.type === 'note.decided' && typeof v.expectInFlightNote === 'function') {
+        v.expectInFlightNote({ channel: decided.channel, value: decided.value, currency: row.currency, deviceRef: `recovered:${row.txId}:${row.notes + 1}` });
+      }
       this.o.logger.warn({ txId: row.txId, value: inFlight }, 'a note was being stacked at the crash: waiting for the validator to credit or return it');
       return;
     }

@@ -139,6 +139,15 @@ export class Id003Validator implements BillValidator {
     this.refPrefix = `id003:${opts.id}:${opts.clock.wallMs().toString(36)}`;
   }
 
+  /**
+   * Tells the driver about a note the journal shows as accepted but not credited from before a restart
+   * (the runtime's recovery calls this before open()): a VEND VALID for a note this process never saw in
+   * escrow is then credited as that note instead of being left unacknowledged.
+   */
+  expectInFlightNote(note: NoteCredit): void {
+    this.inFlight = note;
+  }
+
   // ---- contract ---------------------------------------------------------------------------------
 
   on<K extends keyof BillValidatorEvents & string>(event: K, listener: (payload: BillValidatorEvents[K]) => void): () => void {
