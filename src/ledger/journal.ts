@@ -383,6 +383,11 @@ export class Journal {
     return Number(this.selectCreditCount.get());
   }
 
+  /** Whether a note credit with this device reference is already in the journal (a redelivery). */
+  hasCredit(deviceRef: string): boolean {
+    return creditedSeq(this.db, deviceRef) !== undefined;
+  }
+
   lastSeq(): number {
     const seq = this.selectLastSeq.get();
     return typeof seq === 'number' ? seq : 0;

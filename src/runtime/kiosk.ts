@@ -322,6 +322,12 @@ export class Kiosk {
    * so a credit handler can refuse to acknowledge a note whose credit is not durable.
    */
   dispatch(ev: FsmEvent): void {
+    // A credit the journal already holds is the device repeating one it was not acknowledged for: it is
+    // acknowledged (the handler resolves) but never counted again.
+    if (ev.type === 'note.credited' && this.o.journal.hasCredit(ev.deviceRef)) {
+      this.o.logger.warn({ deviceRef: ev.deviceRef }, 'repeated note credit already journaled; acknowledging only');
+      return;
+    }
     const before = this.fsm;
     const t = transition(this.o.settings.fsm, before, ev);
     const records = t.effects.flatMap((e) => (e.type === 'journal' ? [e.record] : []));

@@ -1,4 +1,6 @@
 import { describe, it, expect, afterEach } from 'vitest';
+import { SerialLink } from '../../src/drivers/serial/index.js';
+import { SspValidator } from '../../src/drivers/ssp/index.js';
 import { rig, start, payNote, type Rig } from './harness.js';
 
 let r: Rig | undefined;
@@ -75,5 +77,29 @@ describe('SSP escrow', () => {
     expect(r.named('returned')[0]).toEqual({ value: 500 });
     expect(r.sim.lastRejectCode()).toBe(0x13);
     expect(r.credits).toEqual([]);
+  });
+});
+
+describe('SSP escrow left by another process', () => {
+  it('a note held in escrow when kioskd connects is returned, never stacked without a decision', async () => {
+    r = rig({ sim: { escrowTimeoutMs: 10_000 } });
+    await start(r);
+    r.sim.insert(5000);
+    await r.until(() => r!.named('escrow').length === 1);
+    // kioskd dies: the line goes quiet with the note held; a new process (driver) connects within the timeout.
+    await r.unplug();
+    const second = new SspValidator({
+      id: 'bv1', clock: r.clock, timers: r.clock, currency: 'CNY', pollMs: 200, encryption: { enabled: false },
+      openLink: () => SerialLink.open({ path: r!.path, baudRate: 9600, stopBits: 2, binding: 'mock' }),
+    });
+    const credits: unknown[] = [];
+    second.setCreditHandler(async (c) => { credits.push(c); });
+    await r.settle(second.open());
+    await r.run(2_000);
+    expect(r.sim.stackedNotes()).toEqual([]);
+    expect(credits).toEqual([]);
+    const names = r.sim.commands().map((c) => c.name);
+    expect(names.lastIndexOf('REJECT')).toBeGreaterThan(names.lastIndexOf('SYNC'));
+    await second.close();
   });
 });

@@ -279,6 +279,14 @@ export class SspValidator implements BillValidator {
         const r = await this.send(cmd.hold());
         if (r.ok) pollNow = false;
         else this.escrowGone();
+      } else {
+        // A note another process left in escrow would be stacked by our first POLL, with no decision behind
+        // it. HOLD answers OK only when a note is held: then it goes back to the customer.
+        const r = await this.send(cmd.hold());
+        if (r.ok) {
+          const back = await this.send(cmd.reject());
+          this.log?.warn({ returned: back.ok }, 'ssp: a note was held in escrow at connect; returned it');
+        }
       }
       if (pollNow) await this.pollOnce();
       await this.sendInhibits();
