@@ -185,7 +185,7 @@ describe('SSP link faults', () => {
     expect(r.v.status().reason).toBe('no-reply');
     await r.run(20_000);
     r.sim.setSilent(false);
-    await r.until(() => r!.v.status().state === 'online', 40_000);
+    await r.until(() => r!.v.status().state === 'online' && r!.sim.isEnabled(), 40_000);
     await payNote(r, 500);
 
     r.sim.lineNoise(Buffer.from([1, 2, 3, 0x7f, 9, 9]));

@@ -10,7 +10,7 @@ describe('SSP driver ↔ simulator over SerialPortMock', () => {
     await start(r);
     const codes = r.sim.commands().map((c) => c.name);
     // HOLD before the first POLL: a note another process left in escrow must not be stacked without a decision.
-    expect(codes.slice(0, 11)).toEqual(['SYNC', 'HOST_PROTOCOL_VERSION', 'SETUP_REQUEST', 'GET_SERIAL_NUMBER', 'GET_FIRMWARE_VERSION', 'GET_DATASET_VERSION', 'GET_COUNTERS', 'HOLD', 'POLL', 'SET_INHIBITS', 'ENABLE']);
+    expect(codes.slice(0, 12)).toEqual(['SYNC', 'HOST_PROTOCOL_VERSION', 'SETUP_REQUEST', 'GET_SERIAL_NUMBER', 'GET_FIRMWARE_VERSION', 'GET_DATASET_VERSION', 'GET_COUNTERS', 'HOLD', 'POLL', 'GET_COUNTERS', 'SET_INHIBITS', 'ENABLE']);
     expect(r.v.denominations().map((d) => d.value)).toEqual([100, 500, 1000, 2000, 5000, 10000]);
     expect(r.v.status().state).toBe('online');
 

@@ -441,10 +441,14 @@ export class SspValidator implements BillValidator {
     const repeat = this.unacked !== undefined && this.unacked.raw === raw;
     const priorRefs = this.unacked?.refs ?? [];
     if (this.stackedAtConnect !== undefined) {
-      // Without our own record of them (a new process), credits in the first poll after a connect are the
-      // device's unacknowledged ones: they take the refs just below its count, as they did before.
-      const repeated = this.unacked ? 0 : res.events.filter((ev) => ev.name === 'credit' || (ev.name === 'cleared-into-cashbox' && (ev.channel ?? 0) > 0)).length;
-      this.creditSeq = Math.max(this.creditSeq, this.stackedAtConnect - repeated);
+      // A note's ref is the device's stacked count once it is in. The credits in the first poll after a
+      // connect (repeats the device was not acknowledged for, or a stack that finished meanwhile) are the
+      // last ones that count holds — so read it now, after that poll, and number them just below it.
+      const c = await this.send(cmd.getCounters());
+      const stacked = c.ok ? parseCounters(c.payload).stacked : this.stackedAtConnect;
+      const credits = res.events.filter((ev) => ev.name === 'credit' || (ev.name === 'cleared-into-cashbox' && (ev.channel ?? 0) > 0)).length;
+      const fresh = Math.max(0, credits - priorRefs.length);
+      this.creditSeq = Math.max(this.creditSeq, stacked - fresh);
       this.stackedAtConnect = undefined;
     }
     const { refs, credits, allDelivered } = await this.handleEvents(res.events, repeat, priorRefs);
