@@ -6,9 +6,9 @@
 import { connectAsync, type MqttClient } from 'mqtt';
 import { parseEnvelope } from '../src/telemetry/index.js';
 import { FakeKiosk } from '../tests/fleet/harness.js';
-import { haveMosquitto, startMosquitto } from '../tests/fleet/mosquitto.js';
 import { drainOurs, makeBacklog } from '../tests/fleet/drain-rig.js';
-import { stat, type Benchmark } from './lib.js';
+import type { Benchmark } from './lib.js';
+import { p99AndMaxOnMosquitto } from './support/mosquitto-runs.js';
 
 const BACKLOG = 50_000;
 
@@ -56,20 +56,8 @@ const bench: Benchmark = {
   name: 'alarm-latency',
   goal: 'an alarm raised during a 50,000-event drain reaches a subscriber quickly: p99_ms < 1000',
   async run({ runs }) {
-    if (!haveMosquitto()) throw new Error('mosquitto is needed for this benchmark');
-    const mosq = await startMosquitto();
-    try {
-      const p99: number[] = [];
-      const max: number[] = [];
-      let alarms = 0;
-      for (let i = 0; i < runs; i++) {
-        const r = await once(mosq.url);
-        p99.push(r.p99); max.push(r.max); alarms += r.n;
-      }
-      return { p99_ms: stat(p99), max_ms: stat(max), backlog: BACKLOG, alarms_measured: alarms };
-    } finally {
-      await mosq.dispose();
-    }
+    const r = await p99AndMaxOnMosquitto(runs, async (url) => { const o = await once(url); return { ...o, count: o.n }; });
+    return { p99_ms: r.p99_ms, max_ms: r.max_ms, backlog: BACKLOG, alarms_measured: r.count };
   },
 };
 

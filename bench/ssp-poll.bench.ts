@@ -4,30 +4,18 @@
  * hour at the fastest allowed poll rate (200 ms → 18 000 polls/h).
  */
 import { SspValidator } from '../src/drivers/ssp/index.js';
-import { ManualClock, type ByteLink } from '../src/hal/index.js';
+import { ManualClock } from '../src/hal/index.js';
 import { SspValidatorSim } from '../tests/sim/ssp/index.js';
 import { stat, type Benchmark } from './lib.js';
+import { sspPipe } from './support/ssp-pipe.js';
 
-/** A ByteLink whose other end is a simulator in the same process; bytes cross on a microtask. */
-function pipe(sim: SspValidatorSim): ByteLink {
-  const listeners = new Set<(c: Buffer) => void>();
-  let open = true;
-  sim.attach((bytes) => queueMicrotask(() => { for (const l of listeners) l(bytes); }));
-  return {
-    get isOpen() { return open; },
-    write: (data) => { queueMicrotask(() => sim.receive(Buffer.from(data))); return Promise.resolve(); },
-    onData: (l) => { listeners.add(l); return () => { listeners.delete(l); }; },
-    onClose: () => () => {},
-    close: async () => { open = false; },
-  };
-}
 
 const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 async function measure(encrypted: boolean, polls: number): Promise<number> {
   const clock = new ManualClock();
   const sim = new SspValidatorSim({ clock, timers: clock, forceEncryption: encrypted });
-  const v = new SspValidator({ id: 'bench', clock, timers: clock, currency: 'CNY', pollMs: 200, openLink: async () => pipe(sim), encryption: { enabled: encrypted } });
+  const v = new SspValidator({ id: 'bench', clock, timers: clock, currency: 'CNY', pollMs: 200, openLink: async () => sspPipe(sim), encryption: { enabled: encrypted } });
   v.setCreditHandler(async () => {});
   await v.open();
   await v.enable();
