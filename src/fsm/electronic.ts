@@ -23,8 +23,10 @@ export function startAuthorising(tx: OpenTx, tender: ElectronicTender, paymentCo
       : { type: 'card.authorize', tender, txId: tx.txId, amount, paymentCode });
 }
 
-function toVoiding(tx: OpenTx, ...pre: FsmEffect[]): Transition {
-  return stay({ name: 'voiding', tx }, ...pre, show('card-reversing'), { type: 'card.void', tender: tx.tender ?? 'card', txId: tx.txId });
+/** Reverses the authorisation; `postingStands` when a posting that may stand could not be taken back. */
+function toVoiding(tx: OpenTx, postingStands: boolean, ...pre: FsmEffect[]): Transition {
+  return stay(postingStands ? { name: 'voiding', tx, postingStands: true } : { name: 'voiding', tx }, ...pre,
+    show('card-reversing'), { type: 'card.void', tender: tx.tender ?? 'card', txId: tx.txId });
 }
 
 function closeNoMoney(cfg: FsmConfig, tx: OpenTx, screen: Screen['id'], ...pre: FsmEffect[]): Transition {
@@ -58,7 +60,7 @@ export function electronic(cfg: FsmConfig, state: FsmState, ev: FsmEvent): Trans
           type: 'tx.authorised', txId: tx.txId, tender: tx.tender ?? 'card', amount: tx.bill.due,
           cardType: ev.cardType ?? null, last4: ev.last4 ?? null, authCode: ev.authCode ?? null,
         });
-        if (state.cancelling) return toVoiding(paid, authorised);
+        if (state.cancelling) return toVoiding(paid, false, authorised);
         return stay({ name: 'posting', tx: paid, outcomeIfPosted: 'paid' },
           authorised,
           journal({ type: 'tx.post-intent', txId: tx.txId, amount: paid.paid, partial: false }),
@@ -67,7 +69,7 @@ export function electronic(cfg: FsmConfig, state: FsmState, ev: FsmEvent): Trans
       }
       const failed = journal({ type: 'tx.auth-failed', txId: tx.txId, outcome: ev.outcome, reason: ev.reason ?? null });
       // Unknown or timed out: the terminal may have taken the money; reverse to be sure.
-      if (ev.outcome === 'timeout' || ev.outcome === 'unknown') return toVoiding({ ...tx, paid: tx.bill.due }, failed);
+      if (ev.outcome === 'timeout' || ev.outcome === 'unknown') return toVoiding({ ...tx, paid: tx.bill.due }, false, failed);
       return closeNoMoney(cfg, tx, state.cancelling ? 'cancelled' : 'card-declined', failed);
     }
     case 'posting': {
@@ -78,8 +80,11 @@ export function electronic(cfg: FsmConfig, state: FsmState, ev: FsmEvent): Trans
           { type: 'card.commit', tender: tx.tender ?? 'card', txId: tx.txId });
       }
       if (ev.type === 'post.failed' && ev.txId === tx.txId) {
-        // The bill was not paid: the card money must not be taken.
-        return toVoiding(tx, journal({ type: 'tx.post-failed', txId: tx.txId, code: ev.code, retryable: ev.retryable }));
+        const failed = journal({ type: 'tx.post-failed', txId: tx.txId, code: ev.code, retryable: ev.retryable });
+        // Refused: the bill was not paid, so the card money must not be taken. Unavailable (a timeout, a
+        // dropped reply): the posting may have landed, so it is taken back first, same idempotency key.
+        if (!ev.retryable) return toVoiding(tx, false, failed);
+        return stay({ name: 'unposting', tx }, failed, show('card-reversing'), { type: 'biller.cancel', txId: tx.txId });
       }
       return stay(state);
     }
@@ -94,16 +99,18 @@ export function electronic(cfg: FsmConfig, state: FsmState, ev: FsmEvent): Trans
       const { tx } = state;
       if (ev.type !== 'unpost.result' || ev.txId !== tx.txId) return stay(state);
       const unposted = journal({ type: 'tx.unposted', txId: tx.txId, ok: ev.ok });
-      // The biller took the posting back: make sure the card is not charged either.
-      if (ev.ok) return toVoiding(tx, unposted);
-      return closeAndPrint(tx, 'needs-refund', unposted);
+      // Either way the card is not charged: no booking happened (or it failed). A posting that could not
+      // be taken back stands at the biller without the money: needs-refund, so the fleet reconciles it.
+      return toVoiding(tx, !ev.ok, unposted);
     }
     case 'voiding': {
       const { tx } = state;
       if (ev.type !== 'void.result' || ev.txId !== tx.txId) return stay(state);
       const voided = journal({ type: 'tx.voided', txId: tx.txId, ok: ev.ok, code: ev.code ?? null });
-      if (ev.ok) return closeNoMoney(cfg, { ...tx, paid: 0 }, 'cancelled', voided);
-      return closeAndPrint(tx, 'needs-refund', voided);
+      if (!ev.ok) return closeAndPrint(tx, 'needs-refund', voided);
+      // Reversed: the customer paid nothing. A posting left standing still needs the fleet to settle it.
+      if (state.postingStands === true) return closeAndPrint({ ...tx, paid: 0 }, 'needs-refund', voided);
+      return closeNoMoney(cfg, { ...tx, paid: 0 }, 'cancelled', voided);
     }
     default:
       return undefined;

@@ -167,3 +167,37 @@ describe('fsm: bad input', () => {
     expect(transition(cfg, base, { type: 'post.failed', txId: 't1', retryable: true, code: 'X' }).state).toMatchObject({ outcome: 'pending' });
   });
 });
+
+describe('fsm: card payment whose posting answer is lost', () => {
+  const toCard: FsmEvent[] = [
+    { type: 'scanned', code: 'X', txId: 't1', tenders: { cash: true, card: true } },
+    { type: 'lookup.ok', txId: 't1', bill },
+    { type: 'button', button: 'card' },
+    { type: 'auth.result', txId: 't1', outcome: 'approved' },
+  ];
+  const lost: FsmEvent = { type: 'post.failed', txId: 't1', retryable: true, code: 'KIOSK_E_BILLER_UNAVAILABLE' };
+
+  it('takes the posting back at the biller before the card is voided', () => {
+    const { state, effects } = run([...toCard, lost]);
+    expect(state.name).toBe('unposting');
+    expect(effects.filter((e) => e.type === 'biller.cancel')).toEqual([{ type: 'biller.cancel', txId: 't1' }]);
+    expect(effects.some((e) => e.type === 'card.void')).toBe(false);
+    const done = run([{ type: 'unpost.result', txId: 't1', ok: true }, { type: 'void.result', txId: 't1', ok: true }], state);
+    expect(records(done.effects)).toEqual(['tx.unposted', 'tx.voided', 'tx.closed']);
+    expect(done.effects).toContainEqual({ type: 'telemetry.transaction', txId: 't1', outcome: 'cancelled', paid: 0 });
+  });
+
+  it('a refusal is final: the card is voided at once', () => {
+    const { state } = run([...toCard, { ...lost, retryable: false, code: 'KIOSK_E_BILLER_REFUSED' }]);
+    expect(state.name).toBe('voiding');
+  });
+
+  it('a posting that cannot be taken back still voids the card, then needs a refund with nothing paid', () => {
+    const { state, effects } = run([...toCard, lost, { type: 'unpost.result', txId: 't1', ok: false }]);
+    expect(state).toMatchObject({ name: 'voiding', postingStands: true });
+    expect(effects.some((e) => e.type === 'card.void')).toBe(true);
+    const done = run([{ type: 'void.result', txId: 't1', ok: true }], state);
+    expect(done.state).toMatchObject({ name: 'printing', outcome: 'needs-refund' });
+    expect(done.effects).toContainEqual({ type: 'telemetry.transaction', txId: 't1', outcome: 'needs-refund', paid: 0 });
+  });
+});

@@ -85,10 +85,17 @@ export type FsmState =
   | { readonly name: 'authorising'; readonly tx: OpenTx; readonly cancelling: boolean }
   /** The biller accepted; the card module / wallet is told to book. */
   | { readonly name: 'committing'; readonly tx: OpenTx }
-  /** Booking failed after the biller accepted: the posting is cancelled at the biller. */
+  /**
+   * The posting is taken back at the biller (same idempotency key): booking failed after the biller
+   * accepted, or the posting's answer was lost and it may have landed.
+   */
   | { readonly name: 'unposting'; readonly tx: OpenTx }
-  /** The authorisation is being reversed (declined after approval, cancel, biller refused, unknown outcome). */
-  | { readonly name: 'voiding'; readonly tx: OpenTx }
+  /**
+   * The authorisation is being reversed (declined after approval, cancel, biller refused, unknown outcome).
+   * `postingStands`: a posting that may stand at the biller could not be taken back, so the transaction
+   * needs a refund (and an alarm) whatever the reversal does.
+   */
+  | { readonly name: 'voiding'; readonly tx: OpenTx; readonly postingStands?: true }
   | { readonly name: 'done'; readonly outcome: Outcome };
 
 export type FsmStateName = FsmState['name'];

@@ -472,8 +472,10 @@ export class Kiosk {
         this.track('biller', async () => {
           try {
             if (!biller.cancel) throw new KioskError('KIOSK_E_BILLER_UNAVAILABLE', 'the biller client cannot cancel postings');
+            // Not cancelled means nothing was posted under this key: either way no posting stands.
             const r = await biller.cancel(effect.txId);
-            this.dispatch({ type: 'unpost.result', txId: effect.txId, ok: r.cancelled });
+            this.o.logger.info({ txId: effect.txId, cancelled: r.cancelled }, 'posting taken back at the biller');
+            this.dispatch({ type: 'unpost.result', txId: effect.txId, ok: true });
           } catch (err) {
             this.dispatch({ type: 'unpost.result', txId: effect.txId, ok: false, code: toKioskError(err).code });
           }
@@ -792,12 +794,16 @@ export class Kiosk {
         break;
       case 'committing': this.fsm = { name: 'committing', tx }; this.run({ type: 'card.commit', tender: tx.tender, txId: tx.txId }); break;
       case 'unposting': this.fsm = { name: 'unposting', tx }; this.run({ type: 'biller.cancel', txId: tx.txId }); break;
-      case 'voiding': this.fsm = { name: 'voiding', tx }; this.run({ type: 'card.void', tender: tx.tender, txId: tx.txId }); break;
+      case 'voiding':
+        this.fsm = postingStands(history) ? { name: 'voiding', tx, postingStands: true } : { name: 'voiding', tx };
+        this.run({ type: 'card.void', tender: tx.tender, txId: tx.txId });
+        break;
       case 'closing': {
         const booked = history.some((r) => r.type === 'tx.booked' && r.ok);
         const voided = history.some((r) => r.type === 'tx.voided' && r.ok);
-        const outcome = booked ? 'paid' : voided || !history.some((r) => r.type === 'tx.authorised') ? 'cancelled' : 'needs-refund';
-        this.append([{ type: 'tx.closed', txId: tx.txId, outcome, paid: outcome === 'cancelled' ? 0 : tx.paid, surplus: 0 }]);
+        const outcome = booked ? 'paid'
+          : (voided && !postingStands(history)) || !history.some((r) => r.type === 'tx.authorised') ? 'cancelled' : 'needs-refund';
+        this.append([{ type: 'tx.closed', txId: tx.txId, outcome, paid: outcome === 'cancelled' || voided ? 0 : tx.paid, surplus: 0 }]);
         break;
       }
     }
@@ -821,6 +827,11 @@ export function acceptedNotCredited(history: readonly JournalRecord[]): number {
   return pending;
 }
 
+/** A posting that may stand at the biller could not be taken back (the unposting failed). */
+function postingStands(history: readonly JournalRecord[]): boolean {
+  return history.some((r) => r.type === 'tx.unposted' && !r.ok);
+}
+
 /** The last step an electronic transaction reached, from its journal history. */
 type ElectronicStep = 'authorising' | 'posting' | 'committing' | 'unposting' | 'voiding' | 'closing';
 
@@ -831,9 +842,9 @@ export function electronicStep(history: readonly JournalRecord[]): ElectronicSte
       case 'tx.authorised': step = 'posting'; break;
       case 'tx.auth-failed': step = r.outcome === 'timeout' || r.outcome === 'unknown' ? 'voiding' : 'closing'; break;
       case 'tx.posted': step = 'committing'; break;
-      case 'tx.post-failed': step = 'voiding'; break;
+      case 'tx.post-failed': step = r.retryable ? 'unposting' : 'voiding'; break;
       case 'tx.booked': step = r.ok ? 'closing' : 'unposting'; break;
-      case 'tx.unposted': step = r.ok ? 'voiding' : 'closing'; break;
+      case 'tx.unposted': step = 'voiding'; break;
       case 'tx.voided': step = 'closing'; break;
       default: break;
     }

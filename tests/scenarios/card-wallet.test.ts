@@ -77,7 +77,38 @@ describe('card payments: authorise, post, then book or void', () => {
     sim.devices.cardPayment.commit = () => { sim!.biller.setMode('down'); return Promise.reject(new KioskError('KIOSK_E_DEVICE_TIMEOUT', 'line dropped')); };
     sim.devices.panel.press('card');
     await closed(sim, 'CARD-5');
-    expect(sim.runtime.journal.transaction('CARD-5')).toMatchObject({ outcome: 'needs-refund', paid: 4_560 });
+    // The card is reversed (the customer paid nothing); the posting that stands is the fleet's to settle.
+    expect(sim.runtime.journal.transaction('CARD-5')).toMatchObject({ outcome: 'needs-refund', paid: 0 });
+    expect(sim.devices.cardPayment.transactionState('CARD-5')).toBe('voided');
+    expect(sim.runtime.outbox!.depth()).toMatchObject({ alarm: 1 });
+  });
+
+  it('the biller posts but its answer never comes back → the posting is taken back before the card is voided', async () => {
+    sim = await startSimKiosk({ newTxId: () => 'CARD-9', overrides: { billing: { timeoutMs: 200, retries: 0 } } });
+    await sim.runtime.kiosk.start();
+    await toBill(sim, 'CARD-9');
+    // The biller books the payment at once and answers after the client gave up: it is unknown whether the bill was paid.
+    sim.biller.setMode('slow', 2_000);
+    sim.devices.panel.press('card');
+    await vi.waitFor(() => expect(sim!.biller.postings).toHaveLength(1));
+    sim.biller.setMode('ok');
+    await closed(sim, 'CARD-9');
+    expect(sim.runtime.journal.transaction('CARD-9')).toMatchObject({ outcome: 'cancelled', paid: 0 });
+    expect(sim.biller.postings).toEqual([expect.objectContaining({ txId: 'CARD-9', cancelled: true })]);
+    expect(sim.devices.cardPayment.transactionState('CARD-9')).toBe('voided');
+  });
+
+  it('a posting that may have landed and cannot be taken back → the card is voided and the transaction needs a refund, with an alarm', async () => {
+    sim = await startSimKiosk({ newTxId: () => 'CARD-10', overrides: { billing: { timeoutMs: 200, retries: 0 } } });
+    await sim.runtime.kiosk.start();
+    await toBill(sim, 'CARD-10');
+    sim.biller.setMode('slow', 2_000);
+    sim.devices.panel.press('card');
+    await vi.waitFor(() => expect(sim!.biller.postings).toHaveLength(1));
+    sim.biller.setMode('down');
+    await closed(sim, 'CARD-10');
+    expect(sim.runtime.journal.transaction('CARD-10')).toMatchObject({ outcome: 'needs-refund' });
+    expect(sim.devices.cardPayment.transactionState('CARD-10')).toBe('voided');
     expect(sim.runtime.outbox!.depth()).toMatchObject({ alarm: 1 });
   });
 
