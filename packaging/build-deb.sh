@@ -3,9 +3,12 @@
 # node_modules for the architecture, the systemd unit, udev/polkit rules, journald drop-in, /etc/kioskd
 # as conffiles. Usage: npm run package -- [--arch amd64|arm64] [--out DIR] [--skip-build] [--compress xz|gzip|none]
 #
-# Native modules are taken from this machine's node_modules (built for this machine). A package for a
-# foreign architecture is built only when every native module has a prebuilt binary for it; otherwise
-# this script stops and says which modules need a build on (or for) that architecture.
+# Native modules for this machine's architecture are copied from node_modules. For a foreign architecture,
+# modules that ship a prebuilt binary for it use that; the others are cross-compiled with node-gyp inside the
+# staging copy (never in ./node_modules) against this Node's own headers, with Debian's cross toolchain
+# (g++-aarch64-linux-gnu for arm64). CROSS_COMPILE=<prefix> picks another toolchain prefix.
+# Exit codes: 64 usage, 66 dist/ missing, 69 cross toolchain / Node headers / node-gyp missing,
+# 70 a native module failed to build, load, or is not a binary for the target architecture.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -22,14 +25,14 @@ while [ $# -gt 0 ]; do
     --out) out="$2"; shift 2 ;;
     --skip-build) skip_build=1; shift ;;
     --compress) compress="$2"; shift 2 ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "build-deb: unknown option $1" >&2; exit 64 ;;
   esac
 done
 
 case "$arch" in
-  amd64) node_arch=x64 ;;
-  arm64) node_arch=arm64 ;;
+  amd64) node_arch=x64; gnu=x86_64-linux-gnu; elf_machine=62 ;;
+  arm64) node_arch=arm64; gnu=aarch64-linux-gnu; elf_machine=183 ;;
   *) echo "build-deb: architecture $arch is not supported (amd64, arm64)" >&2; exit 64 ;;
 esac
 
@@ -40,19 +43,36 @@ version="$(node -p 'require("./package.json").version')"
 prod_modules() {
   npm ls --omit=dev --all --parseable 2>/dev/null | sed -n "s|^$repo/node_modules/||p" | sort -u
 }
+# Native modules without a prebuilt binary for $arch: copied as built here when $arch is this machine's,
+# cross-compiled in the staging copy otherwise.
+to_compile=()
 if [ "$arch" != "$native" ]; then
-  missing=()
   while read -r mod; do
     dir="node_modules/$mod"
     [ -f "$dir/binding.gyp" ] || continue
-    if ! ls -d "$dir"/prebuilds/*linux*"$node_arch"* >/dev/null 2>&1; then missing+=("$mod"); fi
+    if ! ls -d "$dir"/prebuilds/*linux*"$node_arch"* >/dev/null 2>&1; then to_compile+=("$mod"); fi
   done < <(prod_modules)
-  if [ ${#missing[@]} -gt 0 ]; then
-    echo "build-deb: cannot build for $arch on $native: these native modules have no prebuilt $arch binary" >&2
-    echo "and must be compiled on (or cross-compiled for) $arch: ${missing[*]}" >&2
-    echo "Build the $arch package on an $arch machine (a Raspberry Pi, or an arm64 CI runner) with: npm ci && npm run package" >&2
+fi
+if [ ${#to_compile[@]} -gt 0 ]; then
+  cross="${CROSS_COMPILE:-$gnu-}"
+  apt_pkg="g++-${gnu//_/-}"
+  cannot() {
+    echo "build-deb: cannot build for $arch on $native: $1" >&2
+    echo "These native modules have no prebuilt $arch binary and must be cross-compiled: ${to_compile[*]}" >&2
+    echo "$2" >&2
     exit 69
-  fi
+  }
+  for tool in gcc g++ ar; do
+    command -v "${cross}$tool" >/dev/null 2>&1 \
+      || cannot "the cross compiler ${cross}$tool is not installed" "Install it with: apt-get install $apt_pkg (or build on an $arch machine with: npm ci && npm run package)"
+  done
+  # node-gyp must not download headers: build against the ones installed with this Node (they are the
+  # same for every architecture; the per-architecture parts of config.gypi are overridden by --arch).
+  nodedir="${npm_config_nodedir:-$(node -p 'require("path").resolve(process.execPath, "..", "..")')}"
+  [ -f "$nodedir/include/node/node.h" ] && [ -f "$nodedir/include/node/common.gypi" ] \
+    || cannot "Node's headers are not in $nodedir/include/node" "Install the headers that match $(node --version) there (set npm_config_nodedir to another prefix)."
+  node_gyp="${npm_config_node_gyp:-$(npm root -g)/npm/node_modules/node-gyp/bin/node-gyp.js}"
+  [ -f "$node_gyp" ] || cannot "node-gyp (bundled with npm) was not found at $node_gyp" "Set npm_config_node_gyp to node-gyp's bin/node-gyp.js."
 fi
 
 if [ "$skip_build" = 0 ]; then npm run -s build; fi
@@ -66,21 +86,66 @@ install -d "$lib" "$pkg/DEBIAN" "$pkg/etc/kioskd/profiles" "$pkg/usr/bin" "$pkg/
   "$pkg/usr/lib/udev/rules.d" "$pkg/usr/share/polkit-1/rules.d" "$pkg/usr/lib/systemd/journald.conf.d" \
   "$pkg/usr/lib/tmpfiles.d" "$pkg/usr/share/doc/kioskd/examples" "$pkg/usr/share/kioskd"
 
-# Application: compiled JS (not the simulator bundle), launchers, production dependencies.
+# Application: compiled JS (not the simulator bundle, nor the crash-test child that tests/crash bundles
+# into dist/crash), launchers, production dependencies.
 cp -a dist "$lib/dist"
-rm -rf "$lib/dist/sim"
+rm -rf "$lib/dist/sim" "$lib/dist/crash"
 cp -a bin "$lib/bin"
 cp package.json package-lock.json "$lib/"
 cp -a node_modules "$lib/node_modules"
 (cd "$lib" && npm prune --omit=dev --ignore-scripts --offline --no-audit --no-fund --loglevel=error >/dev/null)
-# Build leftovers and other platforms' binaries are dead weight on the SD card.
-find "$lib/node_modules" -type d \( -name obj.target -o -name .deps \) -prune -exec rm -rf {} +
-rm -rf "$lib/node_modules/better-sqlite3/deps" "$lib/node_modules/better-sqlite3/src"
+for mod in "${to_compile[@]}"; do
+  dir="$lib/node_modules/$mod"
+  log="$stage/node-gyp-${mod//\//+}.log"
+  rm -rf "$dir/build"
+  echo "build-deb: cross-compiling $mod for $arch" >&2
+  # Only node-gyp runs here (not the install script): better-sqlite3's and @serialport/bindings' try
+  # prebuild-install first, which would go to the network.
+  (cd "$dir" && CC="${cross}gcc" CXX="${cross}g++" LINK="${cross}g++" AR="${cross}ar" \
+    node "$node_gyp" rebuild --release --arch="$node_arch" --nodedir="$nodedir" --jobs="$(nproc)" >"$log" 2>&1) || {
+    tail -n 30 "$log" >&2
+    echo "build-deb: cross-compiling $mod for $arch failed (node-gyp output above)" >&2
+    exit 70
+  }
+done
+# Build leftovers and other platforms' binaries are dead weight on the SD card: of a native module's build/
+# only the addon that bindings / node-gyp-build load (build/Release/*.node) stays.
+while IFS= read -r -d '' gyp; do
+  build="$(dirname "$gyp")/build"
+  [ -d "$build" ] || continue
+  find "$build" -mindepth 1 -maxdepth 1 ! -name Release -exec rm -rf {} +
+  if [ -d "$build/Release" ]; then find "$build/Release" -mindepth 1 -maxdepth 1 ! -name '*.node' -exec rm -rf {} +; fi
+done < <(find "$lib/node_modules" -name binding.gyp -print0)
+# Nor are the addons' C/C++ sources once built (better-sqlite3 bundles SQLite's, node-hid hidapi's).
+while IFS= read -r -d '' gyp; do
+  find "$(dirname "$gyp")" -path '*/node_modules' -prune -o -type f \
+    \( -name '*.c' -o -name '*.cc' -o -name '*.cpp' -o -name '*.h' -o -name '*.hpp' \) -exec rm -f {} +
+done < <(find "$lib/node_modules" -name binding.gyp -print0)
+rm -rf "$lib/node_modules/better-sqlite3/deps" "$lib/node_modules/node-hid/hidapi" \
+  "$lib/node_modules/better-sqlite3/build/Release/test_extension.node"
 find "$lib/node_modules" -type d -path '*/prebuilds/*' -prune ! -name "*linux*$node_arch*" -exec rm -rf {} +
 find "$lib/node_modules" -type f \( -name '*.ts' -o -name '*.map' -o -name '*.md' \) ! -name '*.d.ts' ! -iname 'LICENSE*' -delete 2>/dev/null || true
 find "$lib/node_modules" -type d -empty -delete
 # kioskd/kioskctl find their configuration through <lib>/config: point it at /etc/kioskd.
 ln -s /etc/kioskd "$lib/config"
+# Every addon left must be an ELF shared object for $arch (a leftover binary for this machine would only
+# fail on the kiosk, at the first require).
+node - "$lib" "$elf_machine" <<'JS' || exit 70
+const fs = require('fs'), path = require('path');
+const [root, machine] = [process.argv[2], Number(process.argv[3])];
+const bad = [];
+const walk = (d) => { for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+  const p = path.join(d, e.name);
+  if (e.isDirectory()) walk(p);
+  else if (e.isFile() && e.name.endsWith('.node')) {
+    const h = Buffer.alloc(20); const fd = fs.openSync(p, 'r'); fs.readSync(fd, h, 0, 20, 0); fs.closeSync(fd);
+    const elf = h.readUInt32BE(0) === 0x7f454c46 && h[4] === 2 && h[5] === 1;
+    if (!elf || h.readUInt16LE(18) !== machine) bad.push(path.relative(root, p));
+  }
+} };
+walk(root);
+if (bad.length) { console.error(`build-deb: not a 64-bit ELF for machine ${machine}: ${bad.join(', ')}`); process.exit(1); }
+JS
 if [ "$arch" = "$native" ]; then
   (cd "$lib" && node -e 'require("better-sqlite3")(":memory:").close(); require("@serialport/bindings-cpp")' ) \
     || { echo "build-deb: the native modules do not load for $arch" >&2; exit 70; }

@@ -74,11 +74,17 @@ export function buildDevices(config: KioskConfig, ctx: DeviceContext): KioskDevi
     : unreachable();
   const display = d.display.driver === 'fake' ? unreachable() : createDisplay(d.display, { ...common, logger: log('display') });
   const panel = d.panel.driver === 'fake' ? unreachable() : createPanel(d.panel, { ...common, logger: log('panel') });
-  const card = d.cardPayment.driver === 'zvt' ? createZvtTerminal(d.cardPayment, { ...common, logger: log('cardPayment'), currency: ctx.currency }) : undefined;
-  const wallet = d.wallet.driver === 'wallet' ? createWalletTender(d.wallet, { ...common, logger: log('wallet'), currency: ctx.currency }) : undefined;
+  return { billValidator: buildBillValidator(d.billValidator, ctx), scanner, receiptPrinter, display, panel, ...buildElectronicTenders(config, ctx) };
+}
+
+/** The card module and the wallet tender the configuration names; absent when it names none (or `fake`). */
+export function buildElectronicTenders(config: KioskConfig, ctx: DeviceContext): Pick<KioskDevices, 'cardPayment' | 'wallet'> {
+  const d = config.devices;
+  const common = { clock: ctx.clock, timers: ctx.timers, currency: ctx.currency };
+  const log = (role: string): Logger => ctx.logger.child({ device: role });
   return {
-    billValidator: buildBillValidator(d.billValidator, ctx), scanner, receiptPrinter, display, panel,
-    ...(card ? { cardPayment: card } : {}), ...(wallet ? { wallet } : {}),
+    ...(d.cardPayment.driver === 'zvt' ? { cardPayment: createZvtTerminal(d.cardPayment, { ...common, logger: log('cardPayment') }) } : {}),
+    ...(d.wallet.driver === 'wallet' ? { wallet: createWalletTender(d.wallet, { ...common, logger: log('wallet') }) } : {}),
   };
 }
 

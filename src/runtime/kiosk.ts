@@ -86,7 +86,13 @@ export interface KioskOptions {
 export const APPEND_RECORD_TYPES = [
   'tx.opened', 'note.decided', 'note.credited', 'tx.post-intent', 'tx.posted', 'tx.post-failed', 'tx.closed', 'receipt.printed',
   'tx.late-post', 'validator.counters', 'cash.collected', 'collection.attested', 'settlement.made',
+  'tx.authorised', 'tx.auth-failed', 'tx.booked', 'tx.unposted', 'tx.voided',
 ] as const satisfies readonly JournalRecord['type'][];
+/** Written only behind another record in one commit (tx.auth-intent follows tx.opened): never a site of its own. */
+const NEVER_FIRST = ['tx.auth-intent'] as const satisfies readonly JournalRecord['type'][];
+// A record type added to the journal without being listed above fails to compile here.
+const everyTypeListed: [Exclude<JournalRecord['type'], (typeof APPEND_RECORD_TYPES)[number] | (typeof NEVER_FIRST)[number]>] extends [never] ? true : false = true;
+void everyTypeListed;
 export type AppendSite = `${'before' | 'after'}:${JournalRecord['type']}`;
 export const APPEND_SITES: readonly AppendSite[] = APPEND_RECORD_TYPES.flatMap((t) => [`before:${t}`, `after:${t}`] as const);
 
@@ -776,11 +782,17 @@ export class Kiosk {
       case 'authorising': {
         this.fsm = { name: 'authorising', tx, cancelling: true };
         let outcome: 'approved' | 'unknown' = 'unknown';
-        try {
-          const r = await dev?.queryLastResult(tx.txId);
-          if (r?.outcome === 'approved' && r.amount === tx.bill.due) outcome = 'approved';
-        } catch (err) {
-          this.o.logger.warn({ txId: tx.txId, code: toKioskError(err).code }, 'last result unknown; reversing');
+        // A card terminal reports only its last transaction, which may be an earlier customer's booked
+        // payment (ours may never have reached it): reversing that would refund the wrong customer. Ours
+        // cannot be booked (no confirmation was sent), so the void below reverses exactly what is ours.
+        // A wallet gateway answers for this very reference.
+        if (tx.tender === 'wallet') {
+          try {
+            const r = await dev?.queryLastResult(tx.txId);
+            if (r?.outcome === 'approved' && r.amount === tx.bill.due) outcome = 'approved';
+          } catch (err) {
+            this.o.logger.warn({ txId: tx.txId, code: toKioskError(err).code }, 'last result unknown; reversing');
+          }
         }
         // `cancelling`: an approval found now is reversed, never booked — the customer walked away long ago.
         this.dispatch({ type: 'auth.result', txId: tx.txId, outcome });

@@ -22,7 +22,7 @@ export interface BillerTap {
  * payment body and the status it got, part of the biller side's own record. It can also delay replies,
  * so that random kills land while a posting is in flight.
  */
-export async function startBillerTap(target: string, delayMs: () => number = () => 0): Promise<BillerTap> {
+export async function startBillerTap(target: string, delayMs: (payment: boolean) => number = () => 0): Promise<BillerTap> {
   const attempts: PaymentAttempt[] = [];
   const up = new URL(target);
   const server = createServer((req, res) => {
@@ -43,7 +43,7 @@ export async function startBillerTap(target: string, delayMs: () => number = () 
             res.writeHead(up.statusCode ?? 502, up.headers);
             res.end(Buffer.concat(out));
           };
-          const d = delayMs();
+          const d = delayMs(isPayment);
           if (d > 0) setTimeout(send, d); else send();
         });
       });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { APPEND_SITES } from '../../src/runtime/kiosk.js';
 import { checkAll, checkScenario, type Evidence, type ScenarioLog } from './checks.js';
-import { buildKillPlan, PAYMENT_SITES, rng, scenarioScript } from './plan.js';
+import { buildKillPlan, PAYMENT_SITES, rng, scenarioScript, scriptedSites } from './plan.js';
 import { parseCrashAt } from './protocol.js';
 
 const scenario = (over: Partial<ScenarioLog> = {}): ScenarioLog => ({
@@ -54,6 +54,51 @@ describe('crash harness money checks (simulator records only)', () => {
   });
 });
 
+describe('crash harness money checks for card and wallet customers', () => {
+  const card = (over: Partial<ScenarioLog> = {}): ScenarioLog => scenario({ tender: 'card', inserted: [], stacked: [], ...over });
+  const paid = (over: Partial<Evidence> = {}): Evidence => evidence({
+    card: [{ ref: 'S0001a1', amount: 2_500, state: 'booked' }],
+    wallet: [{ ref: 'S0001a1', amount: 2_500, status: 'confirmed', taken: 2_500 }],
+    ...over,
+  });
+
+  it('accepts a booking whose bill is posted for the same amount, with its receipt', () => {
+    expect(checkScenario(card(), paid())).toEqual([]);
+    expect(checkScenario(card({ tender: 'wallet' }), paid())).toEqual([]);
+  });
+
+  it('accepts a reversed authorisation with the posting taken back', () => {
+    const reversed = paid({ card: [{ ref: 'S0001a1', amount: 2_500, state: 'reversed' }], postings: [{ txId: 'S0001a1', amount: 2_500, cancelled: true }], receipts: [] });
+    expect(checkScenario(card(), reversed)).toEqual([]);
+  });
+
+  it('flags card money booked with no bill posted, or posted for another amount', () => {
+    expect(checkScenario(card(), paid({ postings: [] })).map((x) => x.kind)).toEqual(['booked-not-posted']);
+    expect(checkScenario(card(), paid({ postings: [{ txId: 'S0001a1', amount: 2_500, cancelled: true }] })).map((x) => x.kind)).toEqual(['booked-not-posted']);
+    const other = paid({ postings: [{ txId: 'S0001a1', amount: 2_000, cancelled: false }] });
+    expect(checkScenario(card(), other).map((x) => x.kind)).toEqual(['booked-not-posted', 'posted-not-booked']);
+  });
+
+  it('flags a posted bill without the money, unless the customer holds a needs-refund receipt', () => {
+    const unbooked = paid({ wallet: [{ ref: 'S0001a1', amount: 2_500, status: 'reversed', taken: 0 }], receipts: [] });
+    expect(checkScenario(card({ tender: 'wallet' }), unbooked).map((x) => x.kind)).toEqual(['posted-not-booked']);
+    const refund = { ...unbooked, receipts: [{ txId: 'S0001a1', text: '缴费凭条\n需退款，请致电客服' }] };
+    expect(checkScenario(card({ tender: 'wallet' }), refund)).toEqual([]);
+    // A wallet order paid but never confirmed is not booked: the gateway refunds it.
+    const limbo = paid({ wallet: [{ ref: 'S0001a1', amount: 2_500, status: 'paid', taken: 2_500 }], receipts: [] });
+    expect(checkScenario(card({ tender: 'wallet' }), limbo).map((x) => x.kind)).toEqual(['posted-not-booked']);
+  });
+
+  it('flags a booking without a receipt, two bookings, notes stacked during a card payment, and bookings no customer made', () => {
+    expect(checkScenario(card(), paid({ receipts: [] })).map((x) => x.kind)).toEqual(['receipt']);
+    const twice = paid({ card: [{ ref: 'S0001a1', amount: 2_500, state: 'booked' }, { ref: 'S0001a1', amount: 2_500, state: 'booked' }] });
+    expect(checkScenario(card(), twice).map((x) => x.kind)).toContain('double-book');
+    expect(checkScenario(card({ stacked: [500] }), paid()).map((x) => x.kind)).toEqual(['credit']);
+    const stray = paid({ card: [{ ref: 'S0001a1', amount: 2_500, state: 'booked' }, { ref: '#7', amount: 100, state: 'booked' }] });
+    expect(checkAll([card()], stray).map((x) => x.kind)).toEqual(['unknown-booking']);
+  });
+});
+
 describe('crash harness plan', () => {
   it('is reproducible from the seed and spreads a short plan over distinct sites', () => {
     const a = buildKillPlan(20, rng(7));
@@ -77,11 +122,30 @@ describe('crash harness plan', () => {
   it('scripts 1–3 CNY notes per customer and a positive amount due', () => {
     for (let n = 1; n <= 200; n++) {
       const s = scenarioScript(n, rng(n), undefined);
+      if (s.tender === 'collect') continue;
+      if (s.tender !== 'cash') throw new Error(`a cash-only plan scripted a ${s.tender} customer`);
       expect(s.notes.length).toBeGreaterThanOrEqual(1);
       expect(s.notes.length).toBeLessThanOrEqual(3);
       expect(s.due).toBeGreaterThan(0);
       expect(s.refuse && s.outage).toBe(false);
     }
+  });
+
+  it('mixes tenders, and sends the customer a kill site needs: cash for note sites, card or wallet for booking sites', () => {
+    const all = ['cash', 'card', 'wallet'] as const;
+    const mix = Array.from({ length: 300 }, (_, n) => scenarioScript(n, rng(n), undefined, all).tender);
+    for (const t of all) expect(mix.filter((x) => x === t).length).toBeGreaterThan(50);
+    expect(mix.filter((x) => x === 'collect').length).toBeGreaterThan(0);
+    expect(scriptedSites(['card', 'wallet']).some((s) => s.endsWith('collected'))).toBe(false);
+    for (let n = 0; n < 50; n++) {
+      expect(['cash', 'collect']).toContain(scenarioScript(n, rng(n), 'after:note.credited', all).tender);
+      expect(['card', 'wallet', 'collect']).toContain(scenarioScript(n, rng(n), 'before:tx.booked', all).tender);
+    }
+    expect(scriptedSites(['cash'])).not.toContain('before:tx.booked');
+    expect(scriptedSites(['card'])).not.toContain('before:note.credited');
+    expect(scriptedSites(['card'])).not.toContain('before:cash.collected');
+    expect(scriptedSites(all)).toEqual(APPEND_SITES);
+    expect(PAYMENT_SITES).not.toContain('before:tx.auth-intent'); // never first in a commit
   });
 
   it('parses --crash-at and refuses unknown sites', () => {

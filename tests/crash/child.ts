@@ -1,10 +1,11 @@
 /**
  * kioskd under crash injection: the real runtime (config, journal, FSM, biller client, SSP driver over a
- * PTY with the real serialport binding) on fakes for the customer-facing devices, steered by JSON lines
- * on stdin. `--crash-at <site>:<n>` SIGKILLs the process the n-th time the runtime reaches that journal
+ * PTY with the real serialport binding, ZVT driver over TCP, wallet client over HTTP) on fakes for the
+ * customer-facing devices, steered by JSON lines on stdin. `--crash-at <site>:<n>` SIGKILLs the process the n-th time the runtime reaches that journal
  * append site — no cleanup, no flush, as a power cut would leave it.
  *
  *   child --dir D --biller URL --pty PATH [--config-dir C] [--crash-at before:note.credited:2]
+ *         [--zvt-port N] [--wallet URL]   (the card terminal and wallet gateway simulators, hosted by the parent)
  */
 import { writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { toKioskError } from '../../src/errors/index.js';
 import { systemClock, systemTimers } from '../../src/hal/index.js';
 import { createRuntime } from '../../src/runtime/compose.js';
-import { buildBillValidator } from '../../src/runtime/devices.js';
+import { buildBillValidator, buildElectronicTenders } from '../../src/runtime/devices.js';
 import type { AppendSite } from '../../src/runtime/kiosk.js';
 import { createLogger } from '../../src/runtime/logger.js';
 import { createFakeDevices } from '../sim/fakes/index.js';
@@ -29,7 +30,10 @@ function report(r: ChildReport): void {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { dir: { type: 'string' }, biller: { type: 'string' }, pty: { type: 'string' }, 'crash-at': { type: 'string' }, 'config-dir': { type: 'string' } },
+    options: {
+      dir: { type: 'string' }, biller: { type: 'string' }, pty: { type: 'string' }, 'crash-at': { type: 'string' }, 'config-dir': { type: 'string' },
+      'zvt-port': { type: 'string' }, wallet: { type: 'string' },
+    },
   });
   const dir = values.dir;
   if (!dir || !values.biller || !values.pty) throw new Error('usage: child --dir D --biller URL --pty PATH [--crash-at site:n]');
@@ -44,7 +48,12 @@ async function main(): Promise<void> {
       journal: { path: join(dir, 'journal.db') },
       settings: { path: join(dir, 'settings.json') },
       billing: { gatewayUrl: values.biller, timeoutMs: 3000, retries: 1 },
-      devices: { billValidator: { driver: 'ssp', port: { path: values.pty, baudRate: 9600, binding: 'real' }, encryption: true, pollMs: 200 } },
+      devices: {
+        billValidator: { driver: 'ssp', port: { path: values.pty, baudRate: 9600, binding: 'real' }, encryption: true, pollMs: 200 },
+        // The terminal waits (25 - 1) x 500 ms for the booking answer: the biller's 2 x 3 s plus backoff fit inside.
+        ...(values['zvt-port'] ? { cardPayment: { driver: 'zvt', transport: 'tcp', host: '127.0.0.1', tcpPort: Number(values['zvt-port']), password: '000000', statusRepeatMs: 500, maxStatusInfos: 25 } } : {}),
+        ...(values.wallet ? { wallet: { driver: 'wallet', gatewayUrl: values.wallet, timeoutMs: 1_000, queryIntervalMs: 200, maxQueryMs: 3_000, retries: 2, backoffMs: 100 } } : {}),
+      },
       transaction: { messageMs: 1000 },
       telemetry: { enabled: false },
       log: { level: 'info' },
@@ -66,10 +75,14 @@ async function main(): Promise<void> {
   let nextTxId: string | undefined;
   let fallback = 0;
   const fakes = createFakeDevices({ currency: config.terminal.currency });
-  const validator = buildBillValidator(config.devices.billValidator, { clock: systemClock, timers: systemTimers, logger, currency: config.terminal.currency });
+  const ctx = { clock: systemClock, timers: systemTimers, logger, currency: config.terminal.currency };
+  const validator = buildBillValidator(config.devices.billValidator, ctx);
   const runtime = createRuntime({
     config, logger, probe,
-    devices: { billValidator: validator, scanner: fakes.scanner, receiptPrinter: new RecordingPrinter(join(dir, 'printer.jsonl')), display: fakes.display, panel: fakes.panel },
+    devices: {
+      billValidator: validator, scanner: fakes.scanner, receiptPrinter: new RecordingPrinter(join(dir, 'printer.jsonl')), display: fakes.display, panel: fakes.panel,
+      ...buildElectronicTenders(config, ctx),
+    },
     newTxId: () => {
       const id = nextTxId ?? `X${process.pid}-${++fallback}`;
       nextTxId = undefined;
@@ -92,14 +105,26 @@ async function main(): Promise<void> {
   validator.on('returned', (r) => report(r.value === undefined ? { note: 'returned' } : { note: 'returned', value: r.value }));
   validator.on('rejected', () => report({ note: 'returned' }));
 
+  const collect = async (collectorId: string, sealNumber: string): Promise<void> => {
+    const left = runtime.journal.collections(1)[0];
+    if (left && left.attestedSeq === null) await kiosk.attestCollection(collectorId, sealNumber, left.collectionId);
+    const row = kiosk.collectCash('operator');
+    await kiosk.attestCollection(collectorId, sealNumber, row.collectionId);
+    const d = new Date();
+    await kiosk.settleDay(`${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`);
+  };
+
   const lines = createInterface({ input: process.stdin });
   lines.on('line', (line) => {
     let c: ChildCommand;
     try { c = JSON.parse(line) as ChildCommand; } catch { return; }
     switch (c.cmd) {
-      case 'scan': nextTxId = c.txId; fakes.scanner.scan(c.code); return;
+      case 'scan': if (c.txId !== undefined) nextTxId = c.txId; fakes.scanner.scan(c.code); return;
       case 'press': fakes.panel.press(c.button); return;
       case 'retry': void kiosk.retryPendingPostings().catch(() => undefined); return;
+      case 'collect':
+        void collect(c.collectorId, c.sealNumber).then(() => report({ collected: true }), (err: unknown) => { report({ fatal: `collect: ${toKioskError(err).message}` }); });
+        return;
       case 'exit':
         void runtime.close().then(() => process.exit(0), (err: unknown) => { report({ fatal: toKioskError(err).message }); process.exit(1); });
         return;

@@ -1,7 +1,7 @@
 /**
- * The crash-injection harness (issue 5). The parent hosts the simulators — the SSP validator on the
- * device end of a socat PTY pair, the biller behind a wire tap, and the printer's record file — so they
- * outlive kioskd, which runs in a child process and is SIGKILLed at journal append sites and at random
+ * The crash-injection harness (issues 5 and 7). The parent hosts the simulators — the SSP validator on the
+ * device end of a socat PTY pair, the ZVT card terminal on TCP, the wallet gateway, the biller behind a
+ * wire tap, and the printer's record file — so they outlive kioskd, which runs in a child process and is SIGKILLed at journal append sites and at random
  * instants. After every kill the simulators keep running on their own clock for a while (a held note
  * times out and comes back), kioskd restarts on the same journal and PTY, and once it has recovered and
  * is idle the money checks run against the simulators' records only (./checks.ts).
@@ -16,10 +16,15 @@ import { startBillerSim } from '../sim/biller/index.js';
 import { encodeNumeric } from '../sim/biller/slips.js';
 import { attachToPty, openPtyPair } from '../sim/serial/pty.js';
 import { SspValidatorSim } from '../sim/ssp/index.js';
+import { startWalletSim, type WalletSimMode } from '../sim/wallet/index.js';
+import { ZvtSimTcpServer, ZvtTerminalSim, type ZvtSimMode } from '../sim/zvt/index.js';
 import { startBillerTap } from './biller-tap.js';
-import { checkAll, violationKey, type ScenarioLog, type Violation } from './checks.js';
+import { checkAll, checkCollections, isRefundReceipt, violationKey, type ScenarioLog, type Violation } from './checks.js';
 import { KioskdProcess } from './kioskd-process.js';
-import { buildKillPlan, int, PAYMENT_SITES, rng, scenarioScript, type KillPlanEntry, type ScenarioScript } from './plan.js';
+import {
+  buildKillPlan, int, pick, scriptedSites, rng, scenarioScript, TENDERS,
+  type CashScript, type CollectScript, type ElectronicScript, type KillPlanEntry, type ScenarioScript, type Tender,
+} from './plan.js';
 import { formatCrashAt } from './protocol.js';
 import { readPrinterRecord } from './recording-printer.js';
 
@@ -43,6 +48,8 @@ export interface CrashRunOptions {
   readonly longDeadShare?: number;
   /** Scenarios a child may run while its kill site does not come; default 6. */
   readonly scenariosPerLife?: number;
+  /** How the scripted customers pay; default all three (cash, card, wallet). */
+  readonly tenders?: readonly Tender[];
 }
 
 export interface CrashRunResult {
@@ -100,12 +107,21 @@ export async function runCrashInjection(o: CrashRunOptions): Promise<CrashRunRes
   const device = await attachToPty(pair.devicePath, sim);
   const biller = await startBillerSim({ host: '127.0.0.1' });
   const latency = rng(o.seed ^ 0x5eed);
+  /** A scripted slow biller: payment replies come after the client's 3 s timeout (the posting stands). */
+  let slowPayments = false;
   // Some postings answer slowly, so that random kills also land while a posting is in flight.
-  const tap = await startBillerTap(biller.url, () => (latency() < 0.3 ? int(latency, 100, 1_500) : 0));
+  const tap = await startBillerTap(biller.url, (payment) => (payment && slowPayments ? 3_500 : latency() < 0.3 ? int(latency, 100, 1_500) : 0));
+  const tenders = o.tenders ?? TENDERS;
+  // The card terminal (repeats its status every 500 ms, as kioskd is configured) and the wallet gateway
+  // (refunds an order not confirmed within 20 s) keep their own clocks while kioskd is dead.
+  const zvt = tenders.includes('card') ? new ZvtTerminalSim({ clock: systemClock, timers: systemTimers, statusRepeatMs: 500 }) : undefined;
+  const zvtServer = zvt ? new ZvtSimTcpServer(zvt) : undefined;
+  const zvtPort = await zvtServer?.listen();
+  const wallet = tenders.includes('wallet') ? await startWalletSim({ confirmWindowMs: 20_000, slowMs: 1_500 }) : undefined;
 
-  const plan = buildKillPlan(o.kills, rng(o.seed));
+  const plan = buildKillPlan(o.kills, rng(o.seed), scriptedSites(tenders));
   const scenarios: MutableScenario[] = [];
-  const boot: MutableScenario = { id: 'boot', txIds: [], inserted: [], stacked: [], kills: [], refuse: false, outage: false };
+  const boot: MutableScenario = { id: 'boot', tender: 'cash', txIds: [], inserted: [], stacked: [], kills: [], refuse: false, outage: false };
   let current = boot;
   let seenStacked = 0;
   // The simulator's own cash box record, attributed to whichever scenario the script is running.
@@ -148,18 +164,25 @@ export async function runCrashInjection(o: CrashRunOptions): Promise<CrashRunRes
       postings: biller.postings.map((p) => ({ txId: p.txId, amount: p.amount, cancelled: p.cancelled })),
       attempts: tap.attempts,
       receipts: readPrinterRecord(printerPath),
+      card: zvt?.ledger().entries.map((e) => ({ ref: e.label, amount: e.amount, state: e.state })) ?? [],
+      wallet: wallet?.orders().map((w) => ({ ref: w.ref, amount: w.amount, status: w.status, taken: w.charged - w.refunded })) ?? [],
     };
     for (const v of checkAll(all, evidence)) addViolation(v);
   };
 
   const spawnChild = (crashAt: KillPlanEntry | undefined): KioskdProcess => new KioskdProcess({
     entry, dir, billerUrl: tap.url, ptyPath: pair.hostPath, cwd: REPO_ROOT, configDir,
+    ...(zvtPort !== undefined ? { zvtPort } : {}), ...(wallet ? { walletUrl: wallet.url } : {}),
     ...(crashAt?.kind === 'site' ? { crashAt: crashAt.at } : {}),
   });
 
-  /** Recovered and idle: in service, no transaction, nothing in the validator's escrow, cash box quiet. */
+  /**
+   * Recovered and idle: in service, no transaction, nothing in the validator's escrow, cash box quiet, and
+   * the card terminal done with any payment a dead kioskd left it holding (it reverses it on its own).
+   */
   const settle = async (c: KioskdProcess): Promise<boolean> => {
-    const idle = (): boolean => c.ready && c.service === 'in-service' && (c.fsm === 'idle' || c.fsm === 'done') && sim.noteInEscrow() === undefined;
+    const idle = (): boolean => c.ready && c.service === 'in-service' && (c.fsm === 'idle' || c.fsm === 'done') && sim.noteInEscrow() === undefined
+      && zvt?.isBusy() !== true;
     if (!(await c.until(idle, 45_000))) return false;
     for (let quiet = sim.stackedNotes().length; ;) {
       await sleep(600);
@@ -172,16 +195,24 @@ export async function runCrashInjection(o: CrashRunOptions): Promise<CrashRunRes
 
   const runScenario = async (c: KioskdProcess, sc: ScenarioScript): Promise<void> => {
     syncStacked();
-    const s: MutableScenario = { id: sc.id, txIds: [], inserted: [], stacked: [], kills: [], refuse: sc.refuse, outage: sc.outage };
+    const s: MutableScenario = {
+      id: sc.id, tender: sc.tender, txIds: [], inserted: [], stacked: [], kills: [],
+      refuse: sc.tender !== 'collect' && sc.refuse, outage: sc.tender !== 'collect' && sc.outage,
+    };
     scenarios.push(s);
     current = s;
-    biller.setMode(sc.refuse ? 'refuse' : 'ok');
+    biller.setMode(s.refuse ? 'refuse' : 'ok');
     try {
-      await customer(c, sc, s);
+      if (sc.tender === 'cash') await customer(c, sc, s);
+      else if (sc.tender === 'collect') await collection(c, sc);
+      else await electronicCustomer(c, sc, s);
     } finally {
       biller.setMode('ok');
+      slowPayments = false;
+      zvt?.setMode('approve');
+      wallet?.setMode('approve');
     }
-    if (sc.outage && c.alive) {
+    if (sc.tender === 'cash' && sc.outage && c.alive) {
       // The biller is back: give the outbox the fleet's retry hint, as an operator would, and let it post.
       for (let i = 0; i < 2 && !biller.postings.some((p) => s.txIds.includes(p.txId)); i++) {
         c.send({ cmd: 'retry' });
@@ -190,13 +221,18 @@ export async function runCrashInjection(o: CrashRunOptions): Promise<CrashRunRes
     }
   };
 
-  const customer = async (c: KioskdProcess, sc: ScenarioScript, s: MutableScenario): Promise<void> => {
+  /** The customer's bill scanned and shown; resolves with the transaction id, or undefined if it never showed. */
+  const showBill = async (c: KioskdProcess, sc: CashScript | ElectronicScript, s: MutableScenario): Promise<string | undefined> => {
     const account = `9${String(scenarioNo).padStart(11, '0')}`;
     biller.addBill({ billerId: 'water-city', billerName: 'City Water Works', account, period: '202507', due: sc.due, currency: 'CNY', billRef: `CR-${sc.id}` });
     const txId = `${sc.id}a1`;
     s.txIds.push(txId);
     c.send({ cmd: 'scan', code: encodeNumeric({ prefix: '37', account, period: '202507' }), txId });
-    if (!(await c.until(() => c.fsm === 'bill-shown', 10_000))) return;
+    return (await c.until(() => c.fsm === 'bill-shown', 10_000)) ? txId : undefined;
+  };
+
+  const customer = async (c: KioskdProcess, sc: CashScript, s: MutableScenario): Promise<void> => {
+    if ((await showBill(c, sc, s)) === undefined) return;
     c.send({ cmd: 'press', button: 'cash' });
     if (!(await c.until(() => c.fsm === 'accepting' && sim.isEnabled(), 10_000))) return;
     if (sc.outage) biller.setMode('down');
@@ -214,7 +250,42 @@ export async function runCrashInjection(o: CrashRunOptions): Promise<CrashRunRes
     await c.until(() => c.fsm === 'done' || c.fsm === 'idle', 25_000);
   };
 
+  /** The cash box collected at the door; once the slip is out, every stacked note must be on a slip. */
+  const collection = async (c: KioskdProcess, sc: CollectScript): Promise<void> => {
+    const done = c.collections;
+    c.send({ cmd: 'collect', collectorId: sc.collectorId, sealNumber: sc.sealNumber });
+    if (await c.until(() => c.collections > done, 15_000)) {
+      syncStacked();
+      for (const v of checkCollections(readPrinterRecord(printerPath), sim.stackedNotes().map((n) => n.value))) addViolation(v);
+    }
+  };
+
+  /** A card customer (the terminal answers as scripted) or a wallet customer showing a fresh payment code. */
+  const electronicCustomer = async (c: KioskdProcess, sc: ElectronicScript, s: MutableScenario): Promise<void> => {
+    const txId = await showBill(c, sc, s);
+    if (txId === undefined) return;
+    if (sc.outage) biller.setMode('down');
+    slowPayments = sc.billerSlow;
+    if (sc.tender === 'card' && zvt) {
+      zvt.setMode(sc.mode as ZvtSimMode);
+      zvt.labelNext(txId); // ZVT carries no ECR reference: the terminal's ledger is labelled by the harness
+      c.send({ cmd: 'press', button: 'card' });
+    } else if (wallet) {
+      wallet.setMode(sc.mode as WalletSimMode);
+      c.send({ cmd: 'scan', code: wallet.issueCode(pick(codeRand, ['wechat', 'alipay', 'unionpay'] as const), `cust-${sc.id}`) });
+    }
+    if (!(await c.until(() => c.fsm !== 'bill-shown', 5_000))) {
+      // The tender was not on offer (a terminal still busy after a restart): the customer walks away.
+      c.send({ cmd: 'press', button: 'cancel' });
+    } else if (sc.cancelAfterMs !== undefined) {
+      await sleep(sc.cancelAfterMs);
+      if (c.fsm === 'authorising') c.send({ cmd: 'press', button: 'cancel' });
+    }
+    await c.until(() => c.fsm === 'done' || c.fsm === 'idle', 45_000);
+  };
+
   const deadRand = rng(o.seed ^ 0xdead);
+  const codeRand = rng(o.seed ^ 0xc0de);
   let failedStarts = 0;
   const startedAt = Date.now();
   try {
@@ -239,11 +310,11 @@ export async function runCrashInjection(o: CrashRunOptions): Promise<CrashRunRes
           for (let k = 0; k < perLife && c.alive; k++) {
             scenarioNo++;
             const target = planned.kind === 'site' ? planned.at.site : undefined;
-            await runScenario(c, scenarioScript(scenarioNo, rng(o.seed * 1_000_003 + scenarioNo), target));
+            await runScenario(c, scenarioScript(scenarioNo, rng(o.seed * 1_000_003 + scenarioNo), target, tenders));
             if (c.alive && (c.fsm === 'done' || c.fsm === 'idle')) runChecks();
           }
         } else if (c.alive) {
-          addViolation({ scenario: current.id, kind: 'stuck', kills: current.kills, detail: `kioskd did not settle after restart (service ${c.service}, fsm ${c.fsm}, escrow ${sim.noteInEscrow() ?? '-'})` });
+          addViolation({ scenario: current.id, kind: 'stuck', kills: current.kills, detail: `kioskd did not settle after restart (service ${c.service}, fsm ${c.fsm}, escrow ${sim.noteInEscrow() ?? '-'}, terminal ${zvt?.isBusy() === true ? 'busy' : 'idle'})` });
         }
       }
       if (c.alive && planned.kind === 'random') await c.exited; // its timer is still to come
@@ -290,18 +361,28 @@ export async function runCrashInjection(o: CrashRunOptions): Promise<CrashRunRes
     await pair.close();
     await tap.close();
     await biller.close();
+    await zvtServer?.close();
+    await wallet?.close();
     rmSync(entry, { force: true });
     rmSync(`${entry}.map`, { force: true });
   }
 
   const v = [...violations.values()];
   const summary = `crash-injection: ${kills} kills, ${sitesKilled.size}/${APPEND_SITES.length} sites, ${v.length} violations`;
-  const notHit = PAYMENT_SITES.filter((s) => !sitesKilled.has(s));
-  const notScripted = APPEND_SITES.filter((s) => !PAYMENT_SITES.includes(s));
-  log(`${scenarios.length} scenarios, ${randomKills} random-instant kills, ${Math.round((Date.now() - startedAt) / 1000)} s`);
+  const targets = scriptedSites(tenders);
+  const notHit = targets.filter((s) => !sitesKilled.has(s));
+  const notScripted = APPEND_SITES.filter((s) => !targets.includes(s));
+  const byTender = TENDERS.map((t) => `${scenarios.filter((x) => (x.tender ?? 'cash') === t).length} ${t}`).join(', ');
+  log(`${scenarios.length} scenarios (${byTender}), ${randomKills} random-instant kills, ${Math.round((Date.now() - startedAt) / 1000)} s`);
   log(`kills per site: ${[...sitesKilled].map(([s, n]) => `${s}×${n}`).join(' ')}`);
   if (notHit.length) log(`payment sites never killed at: ${notHit.join(', ')}`);
-  if (notScripted.length) log(`append sites no scenario here reaches (cash collection, settlement): ${notScripted.join(', ')}`);
+  if (notScripted.length) log(`append sites the scripted customers here do not reach: ${notScripted.join(', ')}`);
+  // What the simulators' own records say happened: evidence that the checks had money to look at.
+  const tally = (xs: readonly string[]): string => [...new Set(xs)].map((x) => `${xs.filter((y) => y === x).length} ${x}`).join(', ') || 'none';
+  const receipts = readPrinterRecord(printerPath);
+  log(`simulators' records: cash box ${sim.stackedNotes().length} notes; biller ${tally(biller.postings.map((p) => (p.cancelled ? 'cancelled' : 'posted')))}`
+    + `${zvt ? `; card terminal ${tally(zvt.ledger().entries.map((e) => e.state))}` : ''}${wallet ? `; wallet gateway ${tally(wallet.orders().map((w) => w.status))}` : ''}`
+    + `; printer ${receipts.length} receipts (${receipts.filter((r) => isRefundReceipt(r.text)).length} needs-refund)`);
   if (unreached.length) log(`planned kills whose site did not come within ${perLife} scenarios: ${unreached.length} (${[...new Set(unreached)].slice(0, 12).join(', ')}${unreached.length > 12 ? ', …' : ''})`);
   if (strays) log(`diagnostics (kioskd's own reports, not checks): ${strays} credit(s) journaled outside any transaction, in lives after kills at ${[...strayAfter].map(([k, n]) => `${k}×${n}`).join(' ')}`);
   if (ownDir && v.length === 0) rmSync(dir, { recursive: true, force: true });

@@ -10,6 +10,10 @@ export interface SpawnOptions {
   readonly billerUrl: string;
   readonly ptyPath: string;
   readonly crashAt?: CrashAt;
+  /** The card terminal simulator's TCP port (ZVT), when card customers are scripted. */
+  readonly zvtPort?: number;
+  /** The wallet gateway simulator's URL, when wallet customers are scripted. */
+  readonly walletUrl?: string;
   readonly configDir?: string;
   readonly cwd: string;
 }
@@ -35,6 +39,8 @@ export class KioskdProcess {
   /** Validator note events in arrival order. */
   readonly notes: { note: string; value?: number }[] = [];
   strays: number[] = [];
+  /** `collect` commands this child finished. */
+  collections = 0;
   alarms: string[] = [];
 
   constructor(o: SpawnOptions) {
@@ -43,6 +49,8 @@ export class KioskdProcess {
     args.push(o.entry, '--dir', o.dir, '--biller', o.billerUrl, '--pty', o.ptyPath);
     if (o.crashAt) args.push('--crash-at', formatCrashAt(o.crashAt));
     if (o.configDir) args.push('--config-dir', o.configDir);
+    if (o.zvtPort !== undefined) args.push('--zvt-port', String(o.zvtPort));
+    if (o.walletUrl !== undefined) args.push('--wallet', o.walletUrl);
     this.proc = spawn(process.execPath, args, { cwd: o.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     this.proc.stdin!.on('error', () => undefined); // writes to a killed child
     createInterface({ input: this.proc.stdout! }).on('line', (line) => {
@@ -98,6 +106,7 @@ export class KioskdProcess {
     else if ('stray' in r) this.strays.push(r.stray);
     else if ('alarm' in r) this.alarms.push(r.alarm);
     else if ('fatal' in r) this.fatal = r.fatal;
+    else if ('collected' in r) this.collections++;
     this.wake();
   }
 

@@ -6,10 +6,16 @@
 import { APPEND_SITES, type AppendSite } from '../../src/runtime/kiosk.js';
 
 export type ChildCommand =
-  | { readonly cmd: 'scan'; readonly code: string; readonly txId: string }
-  | { readonly cmd: 'press'; readonly button: 'cash' | 'cancel' }
+  /** A bill barcode (`txId`: the id kioskd gives the transaction it opens) or a wallet payment code. */
+  | { readonly cmd: 'scan'; readonly code: string; readonly txId?: string }
+  | { readonly cmd: 'press'; readonly button: 'cash' | 'card' | 'cancel' }
   /** The fleet's "retry" hint: one pass of the biller outbox now (the biller is back). */
   | { readonly cmd: 'retry' }
+  /**
+   * A cash collection at the open door: a collection an earlier kioskd left without its slip is attested
+   * first, then the cash period is closed and attested (slip printed), then the day is settled.
+   */
+  | { readonly cmd: 'collect'; readonly collectorId: string; readonly sealNumber: string }
   /** Graceful end of a run: close the runtime and exit 0. */
   | { readonly cmd: 'exit' };
 
@@ -23,6 +29,8 @@ export type ChildReport =
   /** A credit the runtime journaled outside any transaction (diagnostics only). */
   | { readonly stray: number }
   | { readonly alarm: string }
+  /** A `collect` command finished (steering only: the checks read the slips on paper). */
+  | { readonly collected: true }
   | { readonly fatal: string };
 
 /** `before:note.credited:2` → the second time that site is reached in this process. */

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { KioskError } from '../../src/errors/index.js';
+import { systemClock, systemTimers } from '../../src/hal/index.js';
 import { startSimKiosk, type SimKiosk } from '../sim/harness.js';
+import { ZvtTerminalSim } from '../sim/zvt/index.js';
 
 let sim: SimKiosk | undefined;
 afterEach(async () => { await sim?.close(); sim = undefined; });
@@ -162,6 +164,31 @@ describe('card payments: authorise, post, then book or void', () => {
     expect(sim.runtime.journal.transaction('CARD-8')).toMatchObject({ state: 'closed', outcome: 'cancelled', paid: 0 });
     expect(voided).toEqual(['CARD-8']);
     expect(sim.biller.postings).toEqual([]);
+  });
+});
+
+describe('card recovery against the ZVT terminal simulator, which remembers across kiosk restarts', () => {
+  it('an authorisation cut off before it reached the terminal is voided without reversing the previous customer\'s booked payment', async () => {
+    const terminal = new ZvtTerminalSim({ clock: systemClock, timers: systemTimers, statusRepeatMs: 500 });
+    sim = await startSimKiosk({ card: 'zvt', zvtTerminal: terminal, newTxId: () => 'ZR-1' });
+    await sim.runtime.kiosk.start();
+    await toBill(sim, 'ZR-1');
+    terminal.labelNext('ZR-1');
+    sim.devices.panel.press('card');
+    await closed(sim, 'ZR-1');
+    expect(terminal.ledger().bookedByRef).toEqual({ 'ZR-1': 4_560 });
+    // What a kioskd killed right after journaling the next authorisation, before sending it, leaves behind.
+    const bill = { billerId: 'water-city', billerName: 'City Water Works', account: WATER, period: '202506', due: 1_200, currency: 'CNY', billRef: 'WC-202506-2' };
+    sim.runtime.journal.appendAll([{ type: 'tx.opened', txId: 'ZR-2', bill }, { type: 'tx.auth-intent', txId: 'ZR-2', tender: 'card', amount: 1_200 }]);
+    const dataDir = sim.dataDir;
+    await sim.runtime.close();
+    await sim.biller.close();
+    sim = await startSimKiosk({ card: 'zvt', zvtTerminal: terminal, dataDir });
+    await sim.runtime.kiosk.start();
+    expect(sim.runtime.journal.transaction('ZR-2')).toMatchObject({ state: 'closed', outcome: 'cancelled', paid: 0 });
+    await sim.runtime.kiosk.settle();
+    expect(terminal.ledger().bookedByRef).toEqual({ 'ZR-1': 4_560 });
+    expect(terminal.commands()).not.toContain('0630');
   });
 });
 

@@ -14,8 +14,6 @@ import { createEscposPrinter } from '../../src/drivers/escpos/index.js';
 import { createDisplay } from '../../src/drivers/hd44780/index.js';
 import { St7920CfgSchema } from '../../src/drivers/st7920/index.js';
 import { St7920Sim } from './display/index.js';
-import { createWalletTender } from '../../src/drivers/wallet/index.js';
-import { createZvtTerminal } from '../../src/drivers/zvt/index.js';
 import { startWalletSim, type WalletSim } from './wallet/index.js';
 import { EscposPrinterSim } from './escpos/index.js';
 import { attachToMockPort } from './serial/mock-bridge.js';
@@ -23,6 +21,7 @@ import { systemClock, systemTimers, type Clock, type Timers } from '../../src/ha
 import { ZvtSimTcpServer, ZvtTerminalSim } from './zvt/index.js';
 import { createLogger } from '../../src/runtime/logger.js';
 import { createRuntime, type Runtime, type RuntimeParts } from '../../src/runtime/compose.js';
+import { buildElectronicTenders } from '../../src/runtime/devices.js';
 import { startBillerSim, type BillerSim } from './biller/index.js';
 import { cashConfig, fakeCash, wireCash, type CashKind, type CashSim, type WireSimOptions } from './cash.js';
 import { createFakeDevices, type FakeDevices } from './fakes/index.js';
@@ -55,6 +54,8 @@ export interface SimKioskOptions {
   readonly card?: 'fake' | 'zvt';
   /** ZVT simulator options (e.g. `leaky: true` sends full test PANs everywhere it can). */
   readonly zvtSim?: { readonly leaky?: boolean };
+  /** An existing ZVT terminal simulator to serve (a restart test keeps the terminal's memory across kiosks). */
+  readonly zvtTerminal?: ZvtTerminalSim;
   /** Replaces the HTTP biller client (fault-injection tests). */
   readonly billerClient?: RuntimeParts['biller'];
 }
@@ -92,7 +93,7 @@ export async function startSimKiosk(opts: SimKioskOptions = {}): Promise<SimKios
   let zvtServer: ZvtSimTcpServer | undefined;
   let cardBlock: Record<string, unknown> = { driver: 'fake' };
   if (opts.card === 'zvt') {
-    zvt = new ZvtTerminalSim({ clock: systemClock, timers: systemTimers, statusRepeatMs: 500, ...(opts.zvtSim ?? {}) });
+    zvt = opts.zvtTerminal ?? new ZvtTerminalSim({ clock: systemClock, timers: systemTimers, statusRepeatMs: 500, ...(opts.zvtSim ?? {}) });
     zvtServer = new ZvtSimTcpServer(zvt);
     const port = await zvtServer.listen();
     cardBlock = { driver: 'zvt', transport: 'tcp', host: '127.0.0.1', tcpPort: port, password: '000000', statusRepeatMs: 500, maxStatusInfos: 20 };
@@ -140,12 +141,7 @@ export async function startSimKiosk(opts: SimKioskOptions = {}): Promise<SimKios
           ? createEscposPrinter(config.devices.printer, { clock: opts.clock ?? systemClock, timers: opts.timers ?? systemTimers, logger, language: config.terminal.locale })
           : devices.receiptPrinter,
         ...(config.devices.cardPayment.driver === 'fake' ? { cardPayment: devices.cardPayment } : {}),
-        ...(config.devices.wallet.driver === 'wallet'
-          ? { wallet: createWalletTender(config.devices.wallet, { clock: opts.clock ?? systemClock, timers: opts.timers ?? systemTimers, logger, currency: config.terminal.currency }) }
-          : {}),
-        ...(config.devices.cardPayment.driver === 'zvt'
-          ? { cardPayment: createZvtTerminal(config.devices.cardPayment, { clock: opts.clock ?? systemClock, timers: opts.timers ?? systemTimers, logger, currency: config.terminal.currency }) }
-          : {}),
+        ...buildElectronicTenders(config, { clock: opts.clock ?? systemClock, timers: opts.timers ?? systemTimers, logger, currency: config.terminal.currency }),
       },
       ...(opts.clock ? { clock: opts.clock } : {}),
       ...(opts.timers ? { timers: opts.timers } : {}),
