@@ -6,7 +6,7 @@
  * times out and comes back), kioskd restarts on the same journal and PTY, and once it has recovered and
  * is idle the money checks run against the simulators' records only (./checks.ts).
  */
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,11 +82,25 @@ async function buildChild(): Promise<string> {
   const { build } = await import('esbuild');
   const outfile = join(REPO_ROOT, 'dist', 'crash', `child-${process.pid}.mjs`);
   mkdirSync(dirname(outfile), { recursive: true });
+  // Bundles of runs that were themselves killed (no `finally`) are removed once their harness is gone.
+  for (const f of readdirSync(dirname(outfile))) {
+    const pid = Number(/^child-(\d+)\.mjs/.exec(f)?.[1]);
+    if (pid && !processAlive(pid)) rmSync(join(dirname(outfile), f), { force: true });
+  }
   await build({
     entryPoints: [join(REPO_ROOT, 'tests', 'crash', 'child.ts')], bundle: true, platform: 'node', format: 'esm',
     packages: 'external', sourcemap: true, logLevel: 'warning', outfile,
   });
   return outfile;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export async function runCrashInjection(o: CrashRunOptions): Promise<CrashRunResult> {
