@@ -420,7 +420,9 @@ export class ZvtCardTerminal implements CardPayment {
    * outcome in doubt the driver first waits (at most the confirmation window) for the PT's repeated
    * status information, then asks the PT with Repeat Receipt (06 20), whose status information describes
    * the PT's last transaction. A ref this process never saw (after a restart) gets the PT's last
-   * transaction: the caller compares its amount with the journal.
+   * transaction: the caller compares its amount with the journal. That may be an earlier customer's
+   * payment (the one asked about may never have reached the PT), and `void(ref)` would then reverse it:
+   * ask about a ref this process never saw only when the journal proves the PT's last one is it (booking).
    */
   async queryLastResult(ref?: string): Promise<AuthorizeResult | undefined> {
     const r = ref ?? this.lastRef;
