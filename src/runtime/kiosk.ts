@@ -273,19 +273,22 @@ export class Kiosk {
     return row;
   }
 
-  /** Records who took the cash and under which bag seal, then prints the collection slip. */
+  /** Prints the collection slip with who took the cash and under which bag seal, then journals both. */
   async attestCollection(collectorId: string, sealNumber: string, collectionId?: string): Promise<PrintResult> {
     const id = collectionId ?? this.attesting?.collectionId ?? this.o.journal.collections(1)[0]?.collectionId;
     if (!id || !this.o.journal.collection(id)) return { printed: false, reason: 'no-such-collection' };
     if (!isAttestationCode(collectorId) || !isAttestationCode(sealNumber)) return { printed: false, reason: 'bad-code' };
-    this.append([{ type: 'collection.attested', collectionId: id, collectorId, sealNumber }]);
-    if (this.attesting?.collectionId === id) this.attesting = undefined;
-    const row = this.o.journal.collection(id)!;
-    this.emitter.emit('collection', { collectionId: id, total: row.total, notes: row.notes, attested: true });
     const { settings, clock } = this.o;
+    const row = { ...this.o.journal.collection(id)!, collectorId, sealNumber };
+    // The slip goes out before the attestation is journaled: a crash between the two leaves the slip in
+    // the collector's hand and the collection unattested, and attesting it again prints it again. The
+    // other order could leave an attested collection whose slip never printed, with nothing to reprint it.
     const doc = collectionReceipt(row, settings.terminalId, formatLocalTime(clock.wallMs()), settings.locale);
     let result: PrintResult = { printed: false, reason: 'printer' };
     try { result = await this.o.devices.receiptPrinter.print(doc); } catch (err) { this.o.logger.warn({ code: toKioskError(err).code }, 'collection slip not printed'); }
+    this.append([{ type: 'collection.attested', collectionId: id, collectorId, sealNumber }]);
+    if (this.attesting?.collectionId === id) this.attesting = undefined;
+    this.emitter.emit('collection', { collectionId: id, total: row.total, notes: row.notes, attested: true });
     if (this.flags.doorOpen) this.showScreen({ id: 'collect-done' });
     return result;
   }

@@ -57,6 +57,19 @@ describe('cash collection', () => {
     expect(journal.cashboxNotes()).toEqual([{ currency: 'CNY', value: 5_000, count: 1 }, { currency: 'CNY', value: 10_000, count: 1 }]);
   });
 
+  it('the slip is in the collector\'s hand before the attestation is journaled, so a crash between them loses no slip', async () => {
+    let slipsWhenAttested: string[] = [];
+    sim = await startSimKiosk({
+      onAppend: (records) => { if (records[0]!.type === 'collection.attested') slipsWhenAttested = sim!.devices.receiptPrinter.printed.map((p) => p.join('\n')); },
+    });
+    await sim.runtime.kiosk.start();
+    await pay(sim, '000123456789', [2_000, 2_000, 1_000]);
+    const row = sim.runtime.kiosk.collectCash('operator');
+    expect(await sim.runtime.kiosk.attestCollection('EMP-7', 'SEAL-123', row.collectionId)).toMatchObject({ printed: true });
+    expect(slipsWhenAttested.some((t) => t.includes(row.collectionId) && t.includes('SEAL-123') && t.includes('50.00'))).toBe(true);
+    expect(sim.runtime.journal.collection(row.collectionId)).toMatchObject({ collectorId: 'EMP-7', sealNumber: 'SEAL-123' });
+  });
+
   it('an operator collection (kioskctl) attested with bad codes is refused', async () => {
     sim = await startSimKiosk();
     await sim.runtime.kiosk.start();
