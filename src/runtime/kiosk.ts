@@ -13,6 +13,7 @@ import type { CollectionRow, Journal, SqliteDatabase, StoredEvent } from '../led
 import type { Minor } from '../money/index.js';
 import { BillerRetrier, billOf } from './biller-retry.js';
 import { collectionReceipt, collectionRecord, isAttestationCode } from './collection.js';
+import { localDay, localDayRange } from './local-day.js';
 import { formatLocalTime } from './receipt/from-journal.js';
 import { countersRecord } from './counters-check.js';
 import { NamedTimers } from './named-timers.js';
@@ -200,9 +201,7 @@ export class Kiosk {
 
   private settleYesterdayIfDue(): void {
     if (!(this.o.clockSynced?.() ?? false)) return;
-    const d = new Date(this.o.clock.wallMs());
-    d.setDate(d.getDate() - 1);
-    const day = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+    const day = localDay(this.o.clock.wallMs(), -1);
     const last = this.o.journal.lastOfType('settlement.made')?.record;
     if (last?.type === 'settlement.made' && last.day >= day) return;
     this.track('settlement', async () => { await this.settleDay(day); });
@@ -865,13 +864,4 @@ export function electronicStep(history: readonly JournalRecord[]): ElectronicSte
     }
   }
   return step;
-}
-
-/** [start, end) of a local calendar day `YYYY-MM-DD` in ms since the epoch (the board's time zone). */
-export function localDayRange(day: string): [number, number] {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
-  if (!m) throw new KioskError('KIOSK_E_INTERNAL', `not a day: ${day}`);
-  const start = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3])).getTime();
-  const end = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + 1).getTime();
-  return [start, end];
 }

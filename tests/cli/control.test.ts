@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { run } from '../../src/cli/run.js';
 import { MAX_REQUEST_BYTES, startControlSocket, type ControlSocket } from '../../src/runtime/control-socket.js';
+import { localDay } from '../../src/runtime/local-day.js';
 import { insertNote, startSimKiosk, type SimKiosk } from '../sim/harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kioskctl-ctl-'));
@@ -73,8 +74,7 @@ describe('control socket + kioskctl', () => {
     expect(sim.runtime.journal.collection(id)).toMatchObject({ collectorId: 'EMP-0042', sealNumber: 'SEAL-1234', reason: 'operator' });
     expect((await run(['cash', 'collect', '--collector', 'EMP-1', '--socket', sock])).code).toBe(64);
 
-    const d = new Date();
-    const day = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+    const day = localDay(Date.now());
     const s = await run(['settle', '--day', day, '--socket', sock, '--json']);
     expect([0, 1]).toContain(s.code);
     expect(s.json).toMatchObject({ day, journalTotal: 5_000, journalPostings: 1 });

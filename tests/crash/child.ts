@@ -18,6 +18,7 @@ import { systemClock, systemTimers } from '../../src/hal/index.js';
 import { createRuntime } from '../../src/runtime/compose.js';
 import { buildBillValidator, buildElectronicTenders } from '../../src/runtime/devices.js';
 import type { AppendSite } from '../../src/runtime/kiosk.js';
+import { localDay } from '../../src/runtime/local-day.js';
 import { createLogger } from '../../src/runtime/logger.js';
 import { createFakeDevices } from '../sim/fakes/index.js';
 import { parseCrashAt, type ChildCommand, type ChildReport, type CrashAt } from './protocol.js';
@@ -110,8 +111,7 @@ async function main(): Promise<void> {
     if (left && left.attestedSeq === null) await kiosk.attestCollection(collectorId, sealNumber, left.collectionId);
     const row = kiosk.collectCash('operator');
     await kiosk.attestCollection(collectorId, sealNumber, row.collectionId);
-    const d = new Date();
-    await kiosk.settleDay(`${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`);
+    await kiosk.settleDay(localDay(Date.now()));
   };
 
   const lines = createInterface({ input: process.stdin });

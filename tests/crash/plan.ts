@@ -5,17 +5,8 @@
 import { APPEND_SITES, type AppendSite } from '../../src/runtime/kiosk.js';
 import type { CrashAt } from './protocol.js';
 
-/** mulberry32: small, fast, good enough to pick scenarios reproducibly. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG the fuzzers use too: a plan is reproducible from its seed. */
+export { prng as rng } from '../support/prng.js';
 
 export type Rand = () => number;
 export const int = (r: Rand, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));

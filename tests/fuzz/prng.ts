@@ -1,14 +1,4 @@
 /** What every decoder fuzz run reports; the runner sums them into its last line. */
 export interface FuzzResult { frames: number; decoded: number; escapedErrors: number; hangs: number }
 
-/** A small deterministic PRNG (mulberry32): the same seed gives the same frames on every machine. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng } from '../support/prng.js';

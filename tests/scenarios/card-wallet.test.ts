@@ -85,14 +85,19 @@ describe('card payments: authorise, post, then book or void', () => {
     expect(sim.runtime.outbox!.depth()).toMatchObject({ alarm: 1 });
   });
 
+  /** A card payment whose posting the biller books at once but answers after the client gave up. */
+  async function postingAnswerLost(txId: string): Promise<SimKiosk> {
+    const s = await startSimKiosk({ newTxId: () => txId, overrides: { billing: { timeoutMs: 200, retries: 0 } } });
+    await s.runtime.kiosk.start();
+    await toBill(s, txId);
+    s.biller.setMode('slow', 2_000);
+    s.devices.panel.press('card');
+    await vi.waitFor(() => expect(s.biller.postings).toHaveLength(1));
+    return s;
+  }
+
   it('the biller posts but its answer never comes back → the posting is taken back before the card is voided', async () => {
-    sim = await startSimKiosk({ newTxId: () => 'CARD-9', overrides: { billing: { timeoutMs: 200, retries: 0 } } });
-    await sim.runtime.kiosk.start();
-    await toBill(sim, 'CARD-9');
-    // The biller books the payment at once and answers after the client gave up: it is unknown whether the bill was paid.
-    sim.biller.setMode('slow', 2_000);
-    sim.devices.panel.press('card');
-    await vi.waitFor(() => expect(sim!.biller.postings).toHaveLength(1));
+    sim = await postingAnswerLost('CARD-9');
     sim.biller.setMode('ok');
     await closed(sim, 'CARD-9');
     expect(sim.runtime.journal.transaction('CARD-9')).toMatchObject({ outcome: 'cancelled', paid: 0 });
@@ -101,12 +106,7 @@ describe('card payments: authorise, post, then book or void', () => {
   });
 
   it('a posting that may have landed and cannot be taken back → the card is voided and the transaction needs a refund, with an alarm', async () => {
-    sim = await startSimKiosk({ newTxId: () => 'CARD-10', overrides: { billing: { timeoutMs: 200, retries: 0 } } });
-    await sim.runtime.kiosk.start();
-    await toBill(sim, 'CARD-10');
-    sim.biller.setMode('slow', 2_000);
-    sim.devices.panel.press('card');
-    await vi.waitFor(() => expect(sim!.biller.postings).toHaveLength(1));
+    sim = await postingAnswerLost('CARD-10');
     sim.biller.setMode('down');
     await closed(sim, 'CARD-10');
     expect(sim.runtime.journal.transaction('CARD-10')).toMatchObject({ outcome: 'needs-refund' });

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { localDay } from '../../src/runtime/local-day.js';
 import { insertNote, startSimKiosk, type SimKiosk } from '../sim/harness.js';
 
 let sim: SimKiosk | undefined;
@@ -13,7 +14,7 @@ async function pay(s: SimKiosk, account: string, notes: number[]): Promise<void>
   await vi.waitFor(() => expect(s.runtime.kiosk.state().name).toBe('done'));
 }
 
-const today = (): string => { const d = new Date(); return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`; };
+const today = (): string => localDay(Date.now());
 
 describe('cash collection', () => {
   it('removing the cash box closes the cash period by denomination; badge and seal scanned at the open door attest it and print the slip', async () => {

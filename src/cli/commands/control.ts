@@ -1,6 +1,7 @@
 /** Commands that act on the running kioskd through its control socket. */
 import type { DeviceStatus } from '../../hal/index.js';
 import { formatMinor } from '../../money/index.js';
+import { localDay } from '../../runtime/local-day.js';
 import { callKioskd } from '../control-client.js';
 import { EXIT, fail, type CommandResult } from '../output.js';
 
@@ -65,7 +66,7 @@ export async function cashCollect(a: SocketArgs & { collector?: string; seal?: s
 
 /** `kioskctl settle [--day YYYY-MM-DD]`: the daily settlement (default: yesterday, local time). */
 export async function settle(a: SocketArgs & { day?: string; now?: Date }): Promise<CommandResult> {
-  const day = a.day ?? yesterday(a.now ?? new Date());
+  const day = a.day ?? localDay((a.now ?? new Date()).getTime(), -1);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(new Date(`${day}T00:00:00`).getTime())) return fail(EXIT.usage, 'usage', `--day must be YYYY-MM-DD, got "${day}"`);
   const r = await callKioskd({ ...conn(a), method: 'settle', params: { day } });
   if (!r.ok) return r.failure;
@@ -76,9 +77,4 @@ export async function settle(a: SocketArgs & { day?: string; now?: Date }): Prom
     s.differences.length ? `DIFFERENCES: ${s.differences.join(', ')}` : 'no differences',
   ];
   return { code: s.differences.length ? EXIT.failure : EXIT.ok, text: lines.join('\n'), json: s };
-}
-
-function yesterday(now: Date): string {
-  const d = new Date(now.getFullYear(), now.getMonth(), now.getDate() - 1);
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 }
